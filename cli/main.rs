@@ -1,0 +1,105 @@
+//! The `ana` command line: argument parsing and dispatch to one module per subcommand.
+//! Exit codes: 0 success, 1 an error in the script, the input or the run, 2 a usage error.
+//! `miette::Report` appears only in this program, never in the libraries.
+
+mod check;
+mod graph;
+mod inspect;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "ana",
+    version,
+    about = "A compiled analysis language for particle-physics event data",
+    after_help = "Examples:\n  ana run examples/dimuon.ana                 # run on the script's default input\n  ana run examples/dimuon.ana 'data/*.root' -o out\n  ana check examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana inspect file.root"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a script: names, types and shapes (against the input's branches when known).
+    #[command(after_help = "Examples:\n  ana check examples/dimuon.ana\n  ana check analysis.ana --input nano.root")]
+    Check(check::Args),
+    /// Print the optimized dataflow graph of a script, as text or Graphviz DOT.
+    #[command(after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg")]
+    Graph(graph::Args),
+    /// Run a script over ROOT files: histograms (UHI JSON), tables (Parquet), cutflow.
+    #[command(after_help = "Examples:\n  ana run examples/dimuon.ana\n  ana run examples/dimuon.ana 'data/*.root' -o out --threads 2\n  ana run q6.ana nano.root --set btag=Jet_btagDeepB")]
+    Run(run::Args),
+    /// Show the trees and branches of a ROOT file, or the values of branches.
+    #[command(after_help = "Examples:\n  ana inspect file.root\n  ana inspect file.root --json\n  ana inspect file.root --tree Events --branch nMuon --branch Muon_pt --entries 0:5")]
+    Inspect(inspect::Args),
+}
+
+/// How a subcommand failed: the exit code tells usage errors (2) from failures (1).
+pub enum Failure {
+    /// Bad flags, missing files, empty globs: exit 2.
+    Usage(miette::Report),
+    /// The script, the input or the run went wrong: exit 1. Diagnostics were already printed
+    /// when the report is `None`.
+    Error(Option<miette::Report>),
+}
+
+impl<E: Into<miette::Report>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Error(Some(e.into()))
+    }
+}
+
+fn main() -> ExitCode {
+    install_miette_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check::main(args),
+        Command::Graph(args) => graph::main(args),
+        Command::Run(args) => run::main(args),
+        Command::Inspect(args) => inspect::main(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(report)) => {
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Error(report)) => {
+            if let Some(report) = report {
+                eprintln!("{report:?}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Colour only on a terminal and never with `NO_COLOR`; fixed width when not a terminal, so
+/// that diagnostics in logs and tests are stable.
+fn install_miette_hook() {
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = miette::set_hook(Box::new(move |_| {
+        let mut opts = miette::MietteHandlerOpts::new().color(colour).unicode(colour);
+        if !colour {
+            opts = opts.width(100).terminal_links(false);
+        }
+        Box::new(opts.build())
+    }));
+}
+
+/// Reads a script file, as a usage error when it cannot be read.
+pub fn read_script(path: &PathBuf) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Failure::Usage(miette::miette!(
+            help = "check the path; scripts are plain text files ending in .ana",
+            "cannot read script {}: {e}",
+            path.display()
+        ))
+    })
+}

@@ -1,0 +1,177 @@
+//! The data both engines exchange with the runtime, per chunk: decoded input columns in,
+//! partial histograms, table rows and cutflow counts out.
+//!
+//! Input: columns decoded by `ana_runtime::root`, indexed by [`BranchId`]. Output: partials
+//! that the runtime merges in chunk order. The interpreter and the JIT fill the same
+//! [`ChunkOutput`], so the differential tests compare them with `==`.
+
+use crate::graph::{BranchId, ColumnType, Graph, Storage};
+
+/// A branch's values for the entries of one chunk, as stored (no conversion).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ColumnData {
+    Bool(Vec<bool>),
+    I8(Vec<i8>),
+    U8(Vec<u8>),
+    I16(Vec<i16>),
+    U16(Vec<u16>),
+    I32(Vec<i32>),
+    U32(Vec<u32>),
+    I64(Vec<i64>),
+    U64(Vec<u64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+impl ColumnData {
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnData::Bool(v) => v.len(),
+            ColumnData::I8(v) => v.len(),
+            ColumnData::U8(v) => v.len(),
+            ColumnData::I16(v) => v.len(),
+            ColumnData::U16(v) => v.len(),
+            ColumnData::I32(v) => v.len(),
+            ColumnData::U32(v) => v.len(),
+            ColumnData::I64(v) => v.len(),
+            ColumnData::U64(v) => v.len(),
+            ColumnData::F32(v) => v.len(),
+            ColumnData::F64(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One branch over a chunk's entries: flat values, plus entry offsets for a jagged branch
+/// (`offsets.len() == entries + 1`, `offsets[0] == 0`, non-decreasing, last == values).
+/// A `vector<vector<T>>` branch is not an engine input (the reader serves it to `inspect`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputColumn {
+    pub data: ColumnData,
+    pub offsets: Option<Vec<u32>>,
+}
+
+/// What an engine reads for one chunk: `columns[b]` is branch `BranchId(b)` of the graph.
+#[derive(Clone, Copy, Debug)]
+pub struct ChunkInput<'a> {
+    pub n_events: usize,
+    pub columns: &'a [InputColumn],
+}
+
+impl ChunkInput<'_> {
+    pub fn column(&self, b: BranchId) -> &InputColumn {
+        &self.columns[b.0 as usize]
+    }
+}
+
+/// Partial results of one chunk. Merging partials in chunk order gives the run's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChunkOutput {
+    pub hists: Vec<HistBuffer>,
+    pub tables: Vec<TableBuffer>,
+    /// Events passing each region, in `Graph::regions` order.
+    pub cutflow: Vec<u64>,
+}
+
+/// Storage of one histogram, flow bins included, in the layout of `graph::Axis`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HistBuffer {
+    /// Sum of weights (counts for unweighted histograms).
+    pub sumw: Vec<f64>,
+    /// Sum of squared weights, for `Storage::Weighted` only.
+    pub sumw2: Option<Vec<f64>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableBuffer {
+    pub columns: Vec<OutColumn>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutColumn {
+    Bool(Vec<bool>),
+    I32(Vec<i32>),
+    I64(Vec<i64>),
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+}
+
+impl OutColumn {
+    pub fn new(dtype: ColumnType) -> Self {
+        match dtype {
+            ColumnType::Bool => OutColumn::Bool(Vec::new()),
+            ColumnType::I32 => OutColumn::I32(Vec::new()),
+            ColumnType::I64 => OutColumn::I64(Vec::new()),
+            ColumnType::F32 => OutColumn::F32(Vec::new()),
+            ColumnType::F64 => OutColumn::F64(Vec::new()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            OutColumn::Bool(v) => v.len(),
+            OutColumn::I32(v) => v.len(),
+            OutColumn::I64(v) => v.len(),
+            OutColumn::F32(v) => v.len(),
+            OutColumn::F64(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl ChunkOutput {
+    /// Empty partials for `graph`: zeroed histograms, empty tables, zero counts.
+    pub fn new(graph: &Graph) -> Self {
+        ChunkOutput {
+            hists: graph
+                .hists
+                .iter()
+                .map(|h| HistBuffer {
+                    sumw: vec![0.0; h.size()],
+                    sumw2: (h.storage == Storage::Weighted).then(|| vec![0.0; h.size()]),
+                })
+                .collect(),
+            tables: graph
+                .tables
+                .iter()
+                .map(|t| TableBuffer {
+                    columns: t.columns.iter().map(|c| OutColumn::new(c.dtype)).collect(),
+                })
+                .collect(),
+            cutflow: vec![0; graph.regions.len()],
+        }
+    }
+}
+
+/// A chunk's input disagrees with the graph (lengths that do not match, a column of the
+/// wrong type): the engine refuses it before running.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineError {
+    /// The branch concerned, as ROOT spells it, when there is one.
+    pub branch: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.branch {
+            Some(b) => write!(f, "branch {b}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// An executor of a graph over chunks: the reference interpreter or JIT-compiled kernels.
+/// `run_chunk` adds the chunk's fills, rows and counts to `out` (which starts as
+/// `ChunkOutput::new(graph)`); it checks every column's length and type before touching data.
+pub trait Engine: Send + Sync {
+    fn run_chunk(&self, input: ChunkInput<'_>, out: &mut ChunkOutput) -> Result<(), EngineError>;
+}
