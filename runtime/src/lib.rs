@@ -2,3 +2,4 @@
 //! chunks, and the outputs (UHI histogram JSON, Parquet tables, cutflow, run record).
 
 pub mod interp;
+pub mod output;
