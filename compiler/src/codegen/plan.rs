@@ -282,12 +282,10 @@ fn layout(graph: &Graph, places: &[Place]) -> Result<Layout, CodegenError> {
         if let NodeKind::Sort { parent, .. } = &node.kind {
             l.sort_keys[i] = Some(scratch(*parent, &mut l));
         }
-        if let (Place::Loop(space), Type::Scalar(_), Shape::Elem(_)) =
-            (places[i], node.ty, node.shape)
+        if let (Place::Loop(space), Type::Scalar(_), Shape::Elem(_), false) =
+            (places[i], node.ty, node.shape, node.is_sink())
         {
-            if !node.is_sink() {
-                l.values[i] = Some(scratch(space, &mut l));
-            }
+            l.values[i] = Some(scratch(space, &mut l));
         }
     }
     for t in &graph.tables {

@@ -437,7 +437,7 @@ fn sample_events() -> Vec<Vec<Mu>> {
             ev.push((
                 (5.0 + 60.0 * rnd()) as f32,
                 (rnd() * 5.0 - 2.5) as f32,
-                (rnd() * 6.28 - 3.14) as f32,
+                (rnd() * 6.0 - 3.0) as f32,
                 0.105f32,
                 q,
             ));
