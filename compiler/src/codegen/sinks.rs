@@ -45,7 +45,7 @@ impl Translator<'_, '_> {
             for (axis, &v) in spec.axes.iter().zip(values) {
                 let x = t.val(v)?;
                 let ty = t.scalar(v)?;
-                let slot = t.axis_slot(id, &axis.kind, ty, x)?;
+                let slot = t.axis_slot(&axis.kind, ty, x)?;
                 let extent = axis.extent() as i64;
                 index = Some(match index {
                     None => slot,
@@ -85,7 +85,6 @@ impl Translator<'_, '_> {
     /// The storage slot along one axis (flow bins included) of the value `x`.
     fn axis_slot(
         &mut self,
-        id: NodeId,
         kind: &AxisKind,
         ty: ScalarType,
         x: Value,
@@ -115,6 +114,9 @@ impl Translator<'_, '_> {
                 Ok(self.regular(lx, *bins, llo, lhi - llo))
             }
             AxisKind::Variable { edges } => {
+                if edges.is_empty() {
+                    return Ok(self.b.ins().iconst(I64, 0));
+                }
                 let x = to_float(self, x);
                 // upper_bound(edges, x) as a count of edges <= x (edges are increasing).
                 let mut count = self.b.ins().iconst(I64, 0);
@@ -124,44 +126,47 @@ impl Translator<'_, '_> {
                     let le = self.b.ins().uextend(I64, le);
                     count = self.b.ins().iadd(count, le);
                 }
-                let n = edges.len().saturating_sub(1) as i64;
-                let over = self.b.ins().iconst(I64, n + 1);
+                let over = self.b.ins().iconst(I64, edges.len() as i64);
                 let nan = self.b.ins().fcmp(FloatCC::Unordered, x, x);
                 Ok(self.b.ins().select(nan, over, count))
             }
             AxisKind::Integer { lo, hi } => {
-                let n = hi.saturating_sub(*lo).max(0);
+                let bins = hi.saturating_sub(*lo).max(0);
                 let under = self.b.ins().iconst(I64, 0);
-                let over = self.b.ins().iconst(I64, n.saturating_add(1));
-                let (below, above, k) = if int_like {
+                let over = self.b.ins().iconst(I64, bins.saturating_add(1));
+                let (below, inside, z) = if int_like {
+                    // In range iff 0 <= x - lo < bins, without overflow.
                     let below = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, *lo);
-                    let above = self
-                        .b
-                        .ins()
-                        .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, x, *hi);
-                    (below, above, x)
+                    let z = self.b.ins().iadd_imm_s(x, lo.wrapping_neg());
+                    let small = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, z, bins);
+                    let above = self.b.ins().bxor_imm_s(below, 1);
+                    (below, self.b.ins().band(above, small), z)
                 } else {
+                    // z = floor(x) - lo; NaN is neither inside nor below: overflow.
                     let f = self.b.ins().floor(x);
-                    let (lof, hif) = (
-                        self.b.ins().f64const(*lo as f64),
-                        self.b.ins().f64const(*hi as f64),
+                    let lof = self.b.ins().f64const(*lo as f64);
+                    let z = self.b.ins().fsub(f, lof);
+                    let (zero, nf) = (
+                        self.b.ins().f64const(0.0),
+                        self.b.ins().f64const(bins as f64),
                     );
-                    let below = self.b.ins().fcmp(FloatCC::LessThan, f, lof);
-                    // NaN lands in overflow: "not below hi".
-                    let above = self
-                        .b
-                        .ins()
-                        .fcmp(FloatCC::UnorderedOrGreaterThanOrEqual, f, hif);
-                    (below, above, self.b.ins().fcvt_to_sint_sat(I64, f))
+                    let ge0 = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, z, zero);
+                    let ltn = self.b.ins().fcmp(FloatCC::LessThan, z, nf);
+                    let below = self.b.ins().fcmp(FloatCC::LessThan, z, zero);
+                    let inside = self.b.ins().band(ge0, ltn);
+                    (below, inside, self.b.ins().fcvt_to_sint_sat(I64, z))
                 };
-                let k = self.b.ins().iadd_imm_s(k, 1i64.wrapping_sub(*lo));
-                let s = self.b.ins().select(above, over, k);
-                Ok(self.b.ins().select(below, under, s))
+                let k = self.b.ins().iadd_imm_s(z, 1);
+                let s = self.b.ins().select(below, under, over);
+                Ok(self.b.ins().select(inside, k, s))
             }
             AxisKind::Category { values } => {
-                if !int_like {
-                    return Err(unsupported(id, "a category axis filled with floats"));
-                }
+                // Floats are cast as `as i64` (truncate, saturate), as boost does.
+                let x = if int_like {
+                    x
+                } else {
+                    self.b.ins().fcvt_to_sint_sat(I64, x)
+                };
                 let mut s = self.b.ins().iconst(I64, values.len() as i64);
                 for (k, v) in values.iter().enumerate().rev() {
                     let hit = self.b.ins().icmp_imm_s(IntCC::Equal, x, *v);
@@ -290,6 +295,20 @@ impl Translator<'_, '_> {
             (S::Float, ColumnType::I32) => ins.fcvt_to_sint_sat(types::I32, x),
             (S::Bool, ColumnType::I64) => ins.uextend(I64, x),
             (S::Bool, ColumnType::I32) => ins.uextend(types::I32, x),
+            (S::Bool, ColumnType::F64 | ColumnType::F32) => {
+                let t = if to == ColumnType::F64 {
+                    F64
+                } else {
+                    types::F32
+                };
+                let w = ins.uextend(I64, x);
+                self.b.ins().fcvt_from_sint(t, w)
+            }
+            (S::Int, ColumnType::Bool) => ins.icmp_imm_s(IntCC::NotEqual, x, 0),
+            (S::Float, ColumnType::Bool) => {
+                let zero = ins.f64const(0.0);
+                self.b.ins().fcmp(FloatCC::NotEqual, x, zero)
+            }
             _ => {
                 return Err(unsupported(
                     id,
