@@ -148,7 +148,8 @@ pub enum NodeKind {
         mask: NodeId,
     },
     /// `sort(jets, pt, desc)`: the elements of `parent` ordered by `key` (Float or Int,
-    /// `Elem(parent)`), stable; NaN keys go last in both directions.
+    /// `Elem(parent)`), stable; NaN keys go last in both directions. Float keys compare with
+    /// IEEE `<` (so -0 and +0 are equal keys and keep parent order).
     Sort {
         parent: NodeId,
         key: NodeId,
@@ -414,21 +415,25 @@ pub struct Axis {
     pub kind: AxisKind,
 }
 
-/// Bin finding, identical to boost-histogram (so fills land where `hist` puts them):
+/// Bin finding, identical to boost-histogram (so fills land where `hist` puts them).
+/// Int (and Bool, as 0/1) values bin exactly on `Integer` and `Category` axes, and as their
+/// `as f64` value on the others:
 #[derive(Clone, Debug, PartialEq)]
 pub enum AxisKind {
     /// `z = (x - lo) / (hi - lo)`; `z >= 1` or NaN: overflow; `z < 0`: underflow; else bin
     /// `(z * n) as i64` (which can equal n: overflow).
     Regular { bins: u32, lo: f64, hi: f64 },
     /// As `Regular` on `ln(x)` with bounds `ln(lo)`, `ln(hi)` (hist's log transform); written
-    /// out as the variable axis with edges `exp(ln(lo) + i * (ln(hi) - ln(lo)) / n)`.
+    /// out as the variable axis with boost's edges `exp((1 - i/n) * ln(lo) + (i/n) * ln(hi))`
+    /// (these are what `hist` serializes; the interpreter's `log_edges`).
     Log { bins: u32, lo: f64, hi: f64 },
     /// Edges strictly increasing: bin `upper_bound(edges, x) - 1`; `x < edges[0]`: underflow;
     /// `x >= edges[n]` or NaN: overflow.
     Variable { edges: Vec<f64> },
     /// Integer bins `lo..hi`: bin `floor(x) - lo`; below: underflow; above or NaN: overflow.
     Integer { lo: i64, hi: i64 },
-    /// Integer categories: the index of the value in `values`, else overflow.
+    /// Integer categories: the index of the value in `values`, else overflow. A Float value
+    /// is first truncated toward zero (`as i64`), as boost's cast.
     Category { values: Vec<i64> },
 }
 
@@ -586,13 +591,13 @@ impl Graph {
                     return Err(bad(format!("operand %{} is a sink", op.0)));
                 }
             }
-            if let Shape::Elem(s) = node.shape {
-                if s.0 as usize >= i || !self.node(s).is_space() {
-                    return Err(bad(format!(
-                        "shape refers to %{} which is not an earlier space",
-                        s.0
-                    )));
-                }
+            if let Shape::Elem(s) = node.shape
+                && (s.0 as usize >= i || !self.node(s).is_space())
+            {
+                return Err(bad(format!(
+                    "shape refers to %{} which is not an earlier space",
+                    s.0
+                )));
             }
             let space_operand = |id: NodeId| -> Result<(), InvalidGraph> {
                 if self.node(id).is_space() {
@@ -619,10 +624,10 @@ impl Graph {
                 | Pick { space, .. } => space_operand(*space)?,
                 _ => {}
             }
-            if let LoadEvent { branch } | LoadElem { branch, .. } = &node.kind {
-                if branch.0 as usize >= self.branches.len() {
-                    return Err(bad(format!("branch #{} out of range", branch.0)));
-                }
+            if let LoadEvent { branch } | LoadElem { branch, .. } = &node.kind
+                && branch.0 as usize >= self.branches.len()
+            {
+                return Err(bad(format!("branch #{} out of range", branch.0)));
             }
         }
         Ok(())

@@ -7,5 +7,6 @@
 //! and knows nothing of threads.
 
 pub mod abi;
+pub mod codegen;
 pub mod graph;
 pub mod schema;
