@@ -139,7 +139,7 @@ impl Builder {
                     let (a, z) = (offs[lo] as usize, offs[hi] as usize);
                     for k in lo..hi {
                         let len = (offs[k + 1] - offs[k]) as usize;
-                        if len % w != 0 {
+                        if !len.is_multiple_of(w) {
                             return Err(Bad(format!(
                                 "entry {k} has {len} bytes, not a multiple of {w}"
                             )));

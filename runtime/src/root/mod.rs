@@ -42,6 +42,17 @@ pub struct Location {
     pub basket: Option<usize>,
 }
 
+impl Location {
+    fn in_file(file: &str, tree: Option<&str>) -> Box<Location> {
+        Box::new(Location {
+            file: file.to_string(),
+            tree: tree.map(str::to_string),
+            branch: None,
+            basket: None,
+        })
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
@@ -69,7 +80,7 @@ pub enum RootError {
     #[error(
         "{at}: RNTuple is not supported yet (only TTrees are read); convert it to a TTree, e.g. with uproot"
     )]
-    RNTuple { at: Location },
+    RNTuple { at: Box<Location> },
     #[error("{file}: no tree named {name:?}; {}", list_or_none(.available))]
     NoTree {
         file: String,
@@ -78,24 +89,24 @@ pub enum RootError {
     },
     #[error("{at}: no such branch{}", suggest(.suggestion))]
     NoBranch {
-        at: Location,
+        at: Box<Location>,
         suggestion: Option<String>,
     },
     #[error("{at}: type {type_name} is not supported{}", why(.reason))]
     Unsupported {
-        at: Location,
+        at: Box<Location>,
         type_name: String,
         reason: Option<String>,
     },
     #[error("{at}: entry range {start}..{end} is outside the tree's {entries} entries")]
     Range {
-        at: Location,
+        at: Box<Location>,
         start: u64,
         end: u64,
         entries: u64,
     },
     #[error("{at}: {message}")]
-    Corrupt { at: Location, message: String },
+    Corrupt { at: Box<Location>, message: String },
 }
 
 fn list_or_none(v: &[String]) -> String {
@@ -154,12 +165,7 @@ impl RootFile {
             source,
         })?;
         let entries = directory::list(&src).map_err(|Bad(message)| RootError::Corrupt {
-            at: Location {
-                file: file_name.clone(),
-                tree: None,
-                branch: None,
-                basket: None,
-            },
+            at: Location::in_file(&file_name, None),
             message,
         })?;
         Ok(RootFile {
@@ -210,22 +216,12 @@ impl RootFile {
         }
         if self.newest(is_rntuple).iter().any(|e| e.path == name) {
             return Err(RootError::RNTuple {
-                at: Location {
-                    file: self.path.clone(),
-                    tree: Some(name.to_string()),
-                    branch: None,
-                    basket: None,
-                },
+                at: Location::in_file(&self.path, Some(name)),
             });
         }
         if trees.is_empty() && !self.rntuple_names().is_empty() {
             return Err(RootError::RNTuple {
-                at: Location {
-                    file: self.path.clone(),
-                    tree: None,
-                    branch: None,
-                    basket: None,
-                },
+                at: Location::in_file(&self.path, None),
             });
         }
         Err(RootError::NoTree {

@@ -70,12 +70,12 @@ pub enum Values {
 
 impl Tree {
     pub(super) fn load(file: &str, src: &Arc<Source>, e: &Entry) -> Result<Tree, RootError> {
-        let at = Location {
+        let at = Box::new(Location {
             file: file.to_string(),
             tree: Some(e.path.clone()),
             branch: None,
             basket: None,
-        };
+        });
         let meta = directory::read_object(src, &e.key)
             .and_then(|buf| objects::read_tree(&buf, e.key.keylen as usize))
             .map_err(|Bad(message)| RootError::Corrupt { at, message })?;
@@ -110,13 +110,13 @@ impl Tree {
         self.inner.meta.entries
     }
 
-    fn at(&self, branch: Option<&str>, basket: Option<usize>) -> Location {
-        Location {
+    fn at(&self, branch: Option<&str>, basket: Option<usize>) -> Box<Location> {
+        Box::new(Location {
             file: self.inner.file.clone(),
             tree: Some(self.inner.name.clone()),
             branch: branch.map(str::to_string),
             basket,
-        }
+        })
     }
 
     fn find(&self, name: &str) -> Result<usize, RootError> {
@@ -184,7 +184,7 @@ impl Tree {
                     Ok(Layout::VectorVector(_)) | Err(_) => SchemaBranch {
                         name: b.name.clone(),
                         phys: None,
-                        jagged: matches!(l, Ok(_)),
+                        jagged: l.is_ok(),
                         counter: None,
                         type_name: match l {
                             Ok(l) => layout::type_name(b, l),
