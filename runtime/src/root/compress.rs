@@ -36,6 +36,9 @@ impl Codec {
 }
 
 const HEADER: usize = 9;
+/// liblzma's memory limit: ROOT's LZMA levels need at most ~100 MB; a corrupt header asking
+/// for more is an error, not an allocation.
+const LZMA_MEMLIMIT: u64 = 512 << 20;
 /// ROOT never writes blocks of more than 16 MiB (3-byte sizes).
 const MAX_BLOCK: usize = 0xff_ffff;
 
@@ -158,7 +161,7 @@ fn inflate(b: &Block<'_>, dst: &mut [u8]) -> Res<()> {
         Codec::Zstd => zstd::bulk::decompress_to_buffer(b.payload, dst)
             .map_err(|e| Bad(format!("zstd block does not decompress: {e}")))?,
         Codec::Lzma => {
-            let mut s = xz2::stream::Stream::new_stream_decoder(u64::MAX, 0)
+            let mut s = xz2::stream::Stream::new_stream_decoder(LZMA_MEMLIMIT, 0)
                 .map_err(|e| Bad(format!("lzma decoder: {e}")))?;
             s.process(b.payload, dst, xz2::stream::Action::Finish)
                 .map_err(|e| Bad(format!("lzma block does not decompress: {e}")))?;

@@ -89,6 +89,14 @@ pub(crate) fn list(src: &Source) -> Res<Vec<Entry>> {
     let _nbytes_free = c.i32()?;
     let _nfree = c.i32()?;
     let nbytes_name = c.i32()?;
+    // Plausibility of the header (ROOT versions look like 62004 for 6.20/04, plus 1000000
+    // for 64-bit files; the first key starts right after the 100-odd byte header).
+    let plain = version % 1_000_000;
+    if !(10_000..1_000_000).contains(&plain) || !(1..=4096).contains(&begin) {
+        return Err(Bad(format!(
+            "not a ROOT file (implausible header: version {version}, first key at {begin})"
+        )));
+    }
     let begin = u64::try_from(begin).map_err(|_| Bad(format!("negative fBEGIN {begin}")))?;
     let nbytes_name = u64::try_from(nbytes_name)
         .map_err(|_| Bad(format!("negative fNbytesName {nbytes_name}")))?;

@@ -373,11 +373,9 @@ impl Tree {
             _ => None,
         };
         let cap_bytes: usize = baskets.iter().map(|bk| bk.border).sum();
-        let mut out = Builder::new(
-            layout,
-            cap_bytes / layout.elem().size(),
-            (range.end - range.start) as usize,
-        );
+        // Reserve by the bytes really decoded, never by an entry count read from the file.
+        let cap_entries = ((range.end - range.start) as usize).min(cap_bytes + 1);
+        let mut out = Builder::new(layout, cap_bytes / layout.elem().size(), cap_entries);
         for (bk, &k) in baskets.iter().zip(&ks) {
             let lo = range.start.max(be[k]) - be[k];
             let hi = range.end.min(be[k + 1]) - be[k];
