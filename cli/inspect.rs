@@ -145,11 +145,14 @@ fn parse_range(s: &str) -> Result<(Option<u64>, Option<u64>), Failure> {
 
 fn size(bytes: i64) -> String {
     let b = bytes as f64;
-    match bytes {
-        ..1_000 => format!("{bytes} B"),
-        ..1_000_000 => format!("{:.1} kB", b / 1e3),
-        ..1_000_000_000 => format!("{:.1} MB", b / 1e6),
-        _ => format!("{:.2} GB", b / 1e9),
+    if bytes < 1_000 {
+        format!("{bytes} B")
+    } else if bytes < 1_000_000 {
+        format!("{:.1} kB", b / 1e3)
+    } else if bytes < 1_000_000_000 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
     }
 }
 
