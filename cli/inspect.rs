@@ -23,5 +23,7 @@ pub struct Args {
 }
 
 pub fn main(_args: Args) -> Result<(), Failure> {
-    Err(Failure::Error(Some(miette::miette!("ana inspect is not available yet"))))
+    Err(Failure::Error(Some(miette::miette!(
+        "ana inspect is not available yet"
+    ))))
 }

@@ -27,16 +27,24 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check a script: names, types and shapes (against the input's branches when known).
-    #[command(after_help = "Examples:\n  ana check examples/dimuon.ana\n  ana check analysis.ana --input nano.root")]
+    #[command(
+        after_help = "Examples:\n  ana check examples/dimuon.ana\n  ana check analysis.ana --input nano.root"
+    )]
     Check(check::Args),
     /// Print the optimized dataflow graph of a script, as text or Graphviz DOT.
-    #[command(after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg")]
+    #[command(
+        after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg"
+    )]
     Graph(graph::Args),
     /// Run a script over ROOT files: histograms (UHI JSON), tables (Parquet), cutflow.
-    #[command(after_help = "Examples:\n  ana run examples/dimuon.ana\n  ana run examples/dimuon.ana 'data/*.root' -o out --threads 2\n  ana run q6.ana nano.root --set btag=Jet_btagDeepB")]
+    #[command(
+        after_help = "Examples:\n  ana run examples/dimuon.ana\n  ana run examples/dimuon.ana 'data/*.root' -o out --threads 2\n  ana run q6.ana nano.root --set btag=Jet_btagDeepB"
+    )]
     Run(run::Args),
     /// Show the trees and branches of a ROOT file, or the values of branches.
-    #[command(after_help = "Examples:\n  ana inspect file.root\n  ana inspect file.root --json\n  ana inspect file.root --tree Events --branch nMuon --branch Muon_pt --entries 0:5")]
+    #[command(
+        after_help = "Examples:\n  ana inspect file.root\n  ana inspect file.root --json\n  ana inspect file.root --tree Events --branch nMuon --branch Muon_pt --entries 0:5"
+    )]
     Inspect(inspect::Args),
 }
 
@@ -85,7 +93,9 @@ fn install_miette_hook() {
     use std::io::IsTerminal;
     let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let _ = miette::set_hook(Box::new(move |_| {
-        let mut opts = miette::MietteHandlerOpts::new().color(colour).unicode(colour);
+        let mut opts = miette::MietteHandlerOpts::new()
+            .color(colour)
+            .unicode(colour);
         if !colour {
             opts = opts.width(100).terminal_links(false);
         }

@@ -41,5 +41,7 @@ pub struct Args {
 
 pub fn main(args: Args) -> Result<(), Failure> {
     let _source = crate::read_script(&args.script)?;
-    Err(Failure::Error(Some(miette::miette!("ana run is not available yet"))))
+    Err(Failure::Error(Some(miette::miette!(
+        "ana run is not available yet"
+    ))))
 }

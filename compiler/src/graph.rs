@@ -138,62 +138,119 @@ pub struct Branch {
 pub enum NodeKind {
     // ---- spaces (ty = Space, shape = Event) ----
     /// `Muon{...}`: per event, `counter` elements.
-    Source { counter: Counter },
+    Source {
+        counter: Counter,
+    },
     /// `muons[pt > 20]`: the elements of `parent` whose `mask` (Bool, `Elem(parent)`) holds,
     /// in parent order. `ParentIndex(self, 0)` points into `parent`.
-    Filter { parent: NodeId, mask: NodeId },
+    Filter {
+        parent: NodeId,
+        mask: NodeId,
+    },
     /// `sort(jets, pt, desc)`: the elements of `parent` ordered by `key` (Float or Int,
-    /// `Elem(parent)`), stable; NaN keys go last in both directions.
-    Sort { parent: NodeId, key: NodeId, descending: bool },
+    /// `Elem(parent)`), stable; NaN keys go last in both directions. Float keys compare with
+    /// IEEE `<` (so -0 and +0 are equal keys and keep parent order).
+    Sort {
+        parent: NodeId,
+        key: NodeId,
+        descending: bool,
+    },
     /// `pairs(mu)`, `triples(jets)`: the `k`-element combinations i0 < i1 < ... of `parent`,
     /// in lexicographic order of (i0, i1, ...) as `ak.combinations`. `ParentIndex(self, m)`
     /// is member m; all point into `parent`. 2 <= k <= 3.
-    Combinations { parent: NodeId, k: u8 },
+    Combinations {
+        parent: NodeId,
+        k: u8,
+    },
     /// `pairs(jets, leptons)`: all (i, j) with i in `parents[0]`, j in `parents[1]`, in
     /// lexicographic order of (i, j) as `ak.cartesian`. `ParentIndex(self, m)` points into
     /// `parents[m]`.
-    Cartesian { parents: [NodeId; 2] },
+    Cartesian {
+        parents: [NodeId; 2],
+    },
     /// `concat(electrons, muons)`: per event the elements of `parents[0]`, then those of
     /// `parents[1]`. `ParentIndex(self, m)` points into `parents[m]`, or is -1 for an element
     /// that comes from the other parent.
-    Concat { parents: [NodeId; 2] },
+    Concat {
+        parents: [NodeId; 2],
+    },
 
     // ---- values ----
     Const(Literal),
     /// One value per event from a non-jagged branch. Shape `Event`.
-    LoadEvent { branch: BranchId },
+    LoadEvent {
+        branch: BranchId,
+    },
     /// The values of a jagged branch, one per element of `space` (a `Source` space). Shape
     /// `Elem(space)`. The engine checks that the branch holds exactly as many values per
     /// event as the space has elements.
-    LoadElem { branch: BranchId, space: NodeId },
+    LoadElem {
+        branch: BranchId,
+        space: NodeId,
+    },
     /// An event value repeated for every element of `space`. Shape `Elem(space)`.
-    Broadcast { value: NodeId, space: NodeId },
+    Broadcast {
+        value: NodeId,
+        space: NodeId,
+    },
     /// For each element of the derived `space`, the element of its parent number `parent`
     /// that it comes from. Type `Ref(that parent)`, shape `Elem(space)`.
-    ParentIndex { space: NodeId, parent: u8 },
+    ParentIndex {
+        space: NodeId,
+        parent: u8,
+    },
     /// Each element of `space` as a reference to itself: `Ref(space)`, shape `Elem(space)`.
     /// Lets a script compare objects for identity (`l != best.0`).
-    SelfIndex { space: NodeId },
+    SelfIndex {
+        space: NodeId,
+    },
     /// `value` (shape `Elem(S)`) at the element `index` (type `Ref(S)`, any shape) points
     /// to; the missing value of the type when `index` is -1. Shape of `index`.
-    Gather { index: NodeId, value: NodeId },
-    Unary { op: UnaryOp, arg: NodeId },
+    Gather {
+        index: NodeId,
+        value: NodeId,
+    },
+    Unary {
+        op: UnaryOp,
+        arg: NodeId,
+    },
     /// Both operands have the node's shape (lowering inserts `Broadcast`/`Gather`).
-    Binary { op: BinaryOp, lhs: NodeId, rhs: NodeId },
+    Binary {
+        op: BinaryOp,
+        lhs: NodeId,
+        rhs: NodeId,
+    },
     /// `cond ? then : else_`, all three evaluated (every node is total).
-    Select { cond: NodeId, then: NodeId, else_: NodeId },
+    Select {
+        cond: NodeId,
+        then: NodeId,
+        else_: NodeId,
+    },
     /// Convert `arg` to the node's type: Bool->Int (0/1), Bool->Float, Int->Float (`as f64`),
     /// Float->Int (`as i64`: truncate, saturate, NaN -> 0).
-    Cast { arg: NodeId },
+    Cast {
+        arg: NodeId,
+    },
     /// Per event, fold `value` (shape `Elem(space)`) over the elements of `space` in order.
     /// Shape `Event`. See [`ReduceOp`] for results on empty lists.
-    Reduce { op: ReduceOp, space: NodeId, value: Option<NodeId> },
+    Reduce {
+        op: ReduceOp,
+        space: NodeId,
+        value: Option<NodeId>,
+    },
     /// `jets[j => all(leptons, l => deltaR(j, l) > 0.4)]`: for each element i of
     /// `parents[0]` of the `Cartesian` space `space`, fold `value` (shape `Elem(space)`) over the
     /// pairs (i, j) in j order. Shape `Elem(parents[0])`; same results on empty lists as `Reduce`.
-    ReduceInner { op: ReduceOp, space: NodeId, value: Option<NodeId> },
+    ReduceInner {
+        op: ReduceOp,
+        space: NodeId,
+        value: Option<NodeId>,
+    },
     /// Per event, choose one element of `space`: type `Ref(space)`, shape `Event`.
-    Pick { op: PickOp, space: NodeId },
+    Pick {
+        op: PickOp,
+        space: NodeId,
+    },
 
     // ---- sinks (ty = Scalar(Bool) by convention, never used as operands) ----
     /// Fill histogram `hist` with one entry per event (`space` None) or per element of
@@ -217,7 +274,10 @@ pub enum NodeKind {
         columns: Vec<NodeId>,
     },
     /// Count the events where `mask` (Bool, Event) holds: the cutflow row of `region`.
-    CountRegion { region: RegionId, mask: NodeId },
+    CountRegion {
+        region: RegionId,
+        mask: NodeId,
+    },
 }
 
 /// How a `Source` space gets its per-event size.
@@ -355,21 +415,25 @@ pub struct Axis {
     pub kind: AxisKind,
 }
 
-/// Bin finding, identical to boost-histogram (so fills land where `hist` puts them):
+/// Bin finding, identical to boost-histogram (so fills land where `hist` puts them).
+/// Int (and Bool, as 0/1) values bin exactly on `Integer` and `Category` axes, and as their
+/// `as f64` value on the others:
 #[derive(Clone, Debug, PartialEq)]
 pub enum AxisKind {
     /// `z = (x - lo) / (hi - lo)`; `z >= 1` or NaN: overflow; `z < 0`: underflow; else bin
     /// `(z * n) as i64` (which can equal n: overflow).
     Regular { bins: u32, lo: f64, hi: f64 },
     /// As `Regular` on `ln(x)` with bounds `ln(lo)`, `ln(hi)` (hist's log transform); written
-    /// out as the variable axis with edges `exp(ln(lo) + i * (ln(hi) - ln(lo)) / n)`.
+    /// out as the variable axis with boost's edges `exp((1 - i/n) * ln(lo) + (i/n) * ln(hi))`
+    /// (these are what `hist` serializes; the interpreter's `log_edges`).
     Log { bins: u32, lo: f64, hi: f64 },
     /// Edges strictly increasing: bin `upper_bound(edges, x) - 1`; `x < edges[0]`: underflow;
     /// `x >= edges[n]` or NaN: overflow.
     Variable { edges: Vec<f64> },
     /// Integer bins `lo..hi`: bin `floor(x) - lo`; below: underflow; above or NaN: overflow.
     Integer { lo: i64, hi: i64 },
-    /// Integer categories: the index of the value in `values`, else overflow.
+    /// Integer categories: the index of the value in `values`, else overflow. A Float value
+    /// is first truncated toward zero (`as i64`), as boost's cast.
     Category { values: Vec<i64> },
 }
 
@@ -463,14 +527,25 @@ impl Node {
                 }
                 v
             }
-            Fill { space, region, values, weight, .. } => space
+            Fill {
+                space,
+                region,
+                values,
+                weight,
+                ..
+            } => space
                 .iter()
                 .chain(region.iter())
                 .chain(values.iter())
                 .chain(weight.iter())
                 .copied()
                 .collect(),
-            Append { space, region, columns, .. } => space
+            Append {
+                space,
+                region,
+                columns,
+                ..
+            } => space
                 .iter()
                 .chain(region.iter())
                 .chain(columns.iter())
@@ -516,10 +591,13 @@ impl Graph {
                     return Err(bad(format!("operand %{} is a sink", op.0)));
                 }
             }
-            if let Shape::Elem(s) = node.shape {
-                if s.0 as usize >= i || !self.node(s).is_space() {
-                    return Err(bad(format!("shape refers to %{} which is not an earlier space", s.0)));
-                }
+            if let Shape::Elem(s) = node.shape
+                && (s.0 as usize >= i || !self.node(s).is_space())
+            {
+                return Err(bad(format!(
+                    "shape refers to %{} which is not an earlier space",
+                    s.0
+                )));
             }
             let space_operand = |id: NodeId| -> Result<(), InvalidGraph> {
                 if self.node(id).is_space() {
@@ -546,10 +624,10 @@ impl Graph {
                 | Pick { space, .. } => space_operand(*space)?,
                 _ => {}
             }
-            if let LoadEvent { branch } | LoadElem { branch, .. } = &node.kind {
-                if branch.0 as usize >= self.branches.len() {
-                    return Err(bad(format!("branch #{} out of range", branch.0)));
-                }
+            if let LoadEvent { branch } | LoadElem { branch, .. } = &node.kind
+                && branch.0 as usize >= self.branches.len()
+            {
+                return Err(bad(format!("branch #{} out of range", branch.0)));
             }
         }
         Ok(())

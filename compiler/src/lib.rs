@@ -8,6 +8,7 @@
 
 pub mod abi;
 pub mod ast;
+pub mod codegen;
 pub mod diagnostics;
 pub mod dump;
 pub mod graph;

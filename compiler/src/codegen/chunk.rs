@@ -1,0 +1,358 @@
+//! Per-chunk preparation for a kernel call: check the input against the graph, size the
+//! scratch buffers, and fill the slot array; afterwards, move table rows into the output.
+//!
+//! Input: a [`ChunkInput`] and the [`ChunkOutput`] to add to. Output: a [`Prepared`] call
+//! (slots, scratch, table buffers) that the kernel may use. Invariant: after `prepare`
+//! succeeds, every pointer in the slots is valid for the accesses the generated code makes:
+//! column lengths and offsets are consistent, per-event element counts of every space are at
+//! most its scratch capacity, histogram buffers have the graph's sizes.
+
+use std::ffi::c_void;
+
+use super::plan::Layout;
+use crate::abi::{ChunkInput, ChunkOutput, ColumnData, EngineError, InputColumn, OutColumn};
+use crate::graph::{Counter, Graph, NodeKind, PhysType, Storage};
+
+/// Largest per-event element count of any space (combinations grow fast): past this a chunk
+/// is refused rather than exhausting memory. Same bound as the interpreter's per chunk.
+pub const MAX_ELEMENTS: u64 = 1 << 31;
+
+/// Rows of a table buffer: one zero-initialised word per row per column.
+pub(crate) struct TableRun {
+    pub cols: Vec<Vec<u64>>,
+}
+
+/// What the kernel's `ctx` argument points to: what `ana_table_grow` needs.
+pub(crate) struct RunCtx<'a> {
+    pub slots: *mut u64,
+    pub tables: Vec<TableRun>,
+    pub layout: &'a Layout,
+}
+
+pub(crate) struct Prepared {
+    pub slots: Vec<u64>,
+    /// Backing store of every scratch buffer (the slots point into it).
+    pub scratch: Vec<u64>,
+    pub tables: Vec<TableRun>,
+}
+
+fn err(branch: Option<&str>, message: impl Into<String>) -> EngineError {
+    EngineError {
+        branch: branch.map(str::to_string),
+        message: message.into(),
+    }
+}
+
+fn data_ptr(d: &ColumnData) -> u64 {
+    match d {
+        ColumnData::Bool(v) => v.as_ptr() as u64,
+        ColumnData::I8(v) => v.as_ptr() as u64,
+        ColumnData::U8(v) => v.as_ptr() as u64,
+        ColumnData::I16(v) => v.as_ptr() as u64,
+        ColumnData::U16(v) => v.as_ptr() as u64,
+        ColumnData::I32(v) => v.as_ptr() as u64,
+        ColumnData::U32(v) => v.as_ptr() as u64,
+        ColumnData::I64(v) => v.as_ptr() as u64,
+        ColumnData::U64(v) => v.as_ptr() as u64,
+        ColumnData::F32(v) => v.as_ptr() as u64,
+        ColumnData::F64(v) => v.as_ptr() as u64,
+    }
+}
+
+fn check_column(
+    phys: PhysType,
+    jagged: bool,
+    name: &str,
+    col: &InputColumn,
+    n: usize,
+) -> Result<(), EngineError> {
+    let ok = matches!(
+        (phys, &col.data),
+        (PhysType::Bool, ColumnData::Bool(_))
+            | (PhysType::I8, ColumnData::I8(_))
+            | (PhysType::U8, ColumnData::U8(_))
+            | (PhysType::I16, ColumnData::I16(_))
+            | (PhysType::U16, ColumnData::U16(_))
+            | (PhysType::I32, ColumnData::I32(_))
+            | (PhysType::U32, ColumnData::U32(_))
+            | (PhysType::I64, ColumnData::I64(_))
+            | (PhysType::U64, ColumnData::U64(_))
+            | (PhysType::F32, ColumnData::F32(_))
+            | (PhysType::F64, ColumnData::F64(_))
+    );
+    if !ok {
+        return Err(err(
+            Some(name),
+            format!("expected {phys:?} values, the input has another type"),
+        ));
+    }
+    let len = col.data.len();
+    match (&col.offsets, jagged) {
+        (None, false) if len == n => Ok(()),
+        (None, false) => Err(err(Some(name), format!("{len} values for {n} entries"))),
+        (Some(o), true) => {
+            if o.len() != n + 1 || o.first() != Some(&0) || o.windows(2).any(|w| w[0] > w[1]) {
+                return Err(err(Some(name), "malformed entry offsets"));
+            }
+            if o.last().map(|&x| x as usize) != Some(len) {
+                return Err(err(
+                    Some(name),
+                    "entry offsets do not end at the number of values",
+                ));
+            }
+            Ok(())
+        }
+        (None, true) => Err(err(Some(name), "jagged branch without entry offsets")),
+        (Some(_), false) => Err(err(Some(name), "flat branch given with entry offsets")),
+    }
+}
+
+/// Per-event counts of a `Source` space.
+fn source_counts(
+    graph: &Graph,
+    input: &ChunkInput<'_>,
+    counter: Counter,
+) -> Result<Vec<u64>, EngineError> {
+    let (b, by_size) = match counter {
+        Counter::Branch(b) => (b, false),
+        Counter::SizeOf(b) => (b, true),
+    };
+    let branch = graph
+        .branches
+        .get(b.0 as usize)
+        .ok_or_else(|| err(None, "counter branch out of range"))?;
+    let col = input.column(b);
+    let name = Some(branch.name.as_str());
+    if by_size {
+        let o = col
+            .offsets
+            .as_ref()
+            .ok_or_else(|| err(name, "the size of a flat branch"))?;
+        return Ok(o.windows(2).map(|w| u64::from(w[1] - w[0])).collect());
+    }
+    fn conv<T: Copy>(
+        v: &[T],
+        f: impl Fn(T) -> Option<u64>,
+        name: Option<&str>,
+    ) -> Result<Vec<u64>, EngineError> {
+        v.iter()
+            .map(|&x| f(x).ok_or_else(|| err(name, "negative element count")))
+            .collect()
+    }
+    match &col.data {
+        ColumnData::I8(v) => conv(v, |x| u64::try_from(x).ok(), name),
+        ColumnData::U8(v) => conv(v, |x| Some(u64::from(x)), name),
+        ColumnData::I16(v) => conv(v, |x| u64::try_from(x).ok(), name),
+        ColumnData::U16(v) => conv(v, |x| Some(u64::from(x)), name),
+        ColumnData::I32(v) => conv(v, |x| u64::try_from(x).ok(), name),
+        ColumnData::U32(v) => conv(v, |x| Some(u64::from(x)), name),
+        ColumnData::I64(v) => conv(v, |x| u64::try_from(x).ok(), name),
+        // u64 values load as i64 (wrapping): above i64::MAX they are negative counts.
+        ColumnData::U64(v) => conv(v, |x| i64::try_from(x).ok().map(|x| x as u64), name),
+        _ => Err(err(name, "a counter branch must hold integers")),
+    }
+}
+
+fn choose(n: u64, k: u8) -> Option<u64> {
+    match k {
+        2 => n.checked_mul(n.saturating_sub(1)).map(|x| x / 2),
+        3 => n
+            .checked_mul(n.saturating_sub(1))?
+            .checked_mul(n.saturating_sub(2))
+            .map(|x| x / 6),
+        _ => None,
+    }
+}
+
+/// Check `input` and `out` against the graph and build the kernel's arguments.
+pub(crate) fn prepare(
+    graph: &Graph,
+    layout: &Layout,
+    input: &ChunkInput<'_>,
+    out: &mut ChunkOutput,
+) -> Result<Prepared, EngineError> {
+    let n = input.n_events;
+    if input.columns.len() != graph.branches.len() {
+        return Err(err(
+            None,
+            format!(
+                "{} input columns for {} branches",
+                input.columns.len(),
+                graph.branches.len()
+            ),
+        ));
+    }
+    let mut slots = vec![0u64; layout.len];
+    slots[0] = n as u64;
+    for (i, (b, col)) in graph.branches.iter().zip(input.columns).enumerate() {
+        check_column(b.phys, b.jagged, &b.name, col, n)?;
+        slots[layout.branch_data[i]] = data_ptr(&col.data);
+        if let (Some(s), Some(o)) = (layout.branch_offsets[i], &col.offsets) {
+            slots[s] = o.as_ptr() as u64;
+        }
+    }
+    // Per-event capacity of every space.
+    let too_many = || {
+        err(
+            None,
+            format!("more than {MAX_ELEMENTS} elements per event in a space: use smaller inputs"),
+        )
+    };
+    let mut caps = vec![0u64; graph.nodes.len()];
+    let mut counts: Vec<Option<Vec<u64>>> = vec![None; graph.nodes.len()];
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let cap = |id: crate::graph::NodeId| caps[id.0 as usize];
+        caps[i] = match &node.kind {
+            NodeKind::Source { counter } => {
+                let c = source_counts(graph, input, *counter)?;
+                let m = c.iter().copied().max().unwrap_or(0);
+                counts[i] = Some(c);
+                m
+            }
+            NodeKind::Filter { parent, .. } | NodeKind::Sort { parent, .. } => cap(*parent),
+            NodeKind::Combinations { parent, k } => {
+                choose(cap(*parent), *k).ok_or_else(too_many)?
+            }
+            NodeKind::Cartesian { parents } => cap(parents[0])
+                .checked_mul(cap(parents[1]))
+                .ok_or_else(too_many)?,
+            NodeKind::Concat { parents } => cap(parents[0])
+                .checked_add(cap(parents[1]))
+                .ok_or_else(too_many)?,
+            NodeKind::LoadElem { branch, space } => {
+                let b = &graph.branches[branch.0 as usize];
+                let (Some(expected), Some(o)) =
+                    (&counts[space.0 as usize], &input.column(*branch).offsets)
+                else {
+                    return Err(err(
+                        Some(&b.name),
+                        "a jagged load over a space that is not a collection",
+                    ));
+                };
+                if o.windows(2)
+                    .zip(expected)
+                    .any(|(w, &c)| u64::from(w[1] - w[0]) != c)
+                {
+                    return Err(err(
+                        Some(&b.name),
+                        "the number of values per entry differs from the collection's counter",
+                    ));
+                }
+                0
+            }
+            _ => 0,
+        };
+        if caps[i] > MAX_ELEMENTS {
+            return Err(too_many());
+        }
+    }
+    let words: u64 = layout
+        .scratch
+        .iter()
+        .map(|s| caps[s.space.0 as usize])
+        .sum();
+    let mut scratch: Vec<u64> = Vec::new();
+    scratch
+        .try_reserve_exact(words as usize)
+        .map_err(|_| err(None, "not enough memory for the chunk's scratch buffers"))?;
+    scratch.resize(words as usize, 0);
+    let mut at = 0usize;
+    for s in &layout.scratch {
+        slots[s.slot] = scratch.as_mut_ptr().wrapping_add(at) as u64;
+        at += caps[s.space.0 as usize] as usize;
+    }
+    if out.hists.len() != graph.hists.len() || out.tables.len() != graph.tables.len() {
+        return Err(err(None, "the output does not match the graph"));
+    }
+    for (h, (spec, buf)) in graph.hists.iter().zip(&mut out.hists).enumerate() {
+        let weighted = spec.storage == Storage::Weighted;
+        if buf.sumw.len() != spec.size()
+            || buf.sumw2.as_ref().map(Vec::len) != weighted.then(|| spec.size())
+        {
+            return Err(err(
+                None,
+                format!("histogram {} has the wrong storage size", spec.name),
+            ));
+        }
+        slots[layout.hist_sumw[h]] = buf.sumw.as_mut_ptr() as u64;
+        if let (Some(s), Some(w2)) = (layout.hist_sumw2[h], &mut buf.sumw2) {
+            slots[s] = w2.as_mut_ptr() as u64;
+        }
+    }
+    if out.cutflow.len() != graph.regions.len() {
+        return Err(err(None, "the cutflow does not match the graph's regions"));
+    }
+    slots[layout.cutflow] = out.cutflow.as_mut_ptr() as u64;
+    let mut tables = Vec::new();
+    for (spec, buf) in graph.tables.iter().zip(&out.tables) {
+        let same = buf.columns.len() == spec.columns.len()
+            && buf.columns.iter().zip(&spec.columns).all(|(c, s)| {
+                std::mem::discriminant(c) == std::mem::discriminant(&OutColumn::new(s.dtype))
+            });
+        if !same {
+            return Err(err(
+                None,
+                format!("table {} has the wrong columns", spec.name),
+            ));
+        }
+        tables.push(TableRun {
+            cols: vec![Vec::new(); spec.columns.len()],
+        });
+    }
+    Ok(Prepared {
+        slots,
+        scratch,
+        tables,
+    })
+}
+
+/// Grow table `table`'s buffers (at least doubling) and update its slots. Returns 1, or 0
+/// when memory is exhausted (the kernel then stops with an error).
+///
+/// # Safety
+/// `ctx` is the `RunCtx` the kernel was called with, and `ctx.slots` its slot array.
+pub(crate) unsafe extern "C" fn ana_table_grow(ctx: *mut c_void, table: i64) -> i8 {
+    // SAFETY: the caller passes the kernel's `ctx`, a live `RunCtx` no one else borrows now.
+    let run = unsafe { &mut *(ctx as *mut RunCtx<'_>) };
+    let (Some(slots), Some(t)) = (
+        run.layout.tables.get(table as usize),
+        run.tables.get_mut(table as usize),
+    ) else {
+        return 0;
+    };
+    let cap = t.cols.first().map_or(0, Vec::len);
+    let new_cap = cap.saturating_mul(2).max(256);
+    for (c, &s) in t.cols.iter_mut().zip(&slots.columns) {
+        if c.try_reserve_exact(new_cap - c.len()).is_err() {
+            return 0;
+        }
+        c.resize(new_cap, 0);
+        // SAFETY: `s` is a slot index below the layout's length, the length of `run.slots`.
+        unsafe { *run.slots.add(s) = c.as_mut_ptr() as u64 };
+    }
+    // SAFETY: as above.
+    unsafe { *run.slots.add(slots.cap) = new_cap as u64 };
+    1
+}
+
+/// Move the rows the kernel wrote into the output tables.
+pub(crate) fn finish_tables(
+    layout: &Layout,
+    slots: &[u64],
+    tables: &[TableRun],
+    out: &mut ChunkOutput,
+) {
+    for ((t, run), buf) in layout.tables.iter().zip(tables).zip(&mut out.tables) {
+        let rows = slots[t.rows] as usize;
+        for (words, col) in run.cols.iter().zip(&mut buf.columns) {
+            let words = &words[..rows.min(words.len())];
+            match col {
+                OutColumn::Bool(v) => v.extend(words.iter().map(|&w| w as u8 != 0)),
+                OutColumn::I32(v) => v.extend(words.iter().map(|&w| w as u32 as i32)),
+                OutColumn::I64(v) => v.extend(words.iter().map(|&w| w as i64)),
+                OutColumn::F32(v) => v.extend(words.iter().map(|&w| f32::from_bits(w as u32))),
+                OutColumn::F64(v) => v.extend(words.iter().map(|&w| f64::from_bits(w))),
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The kernel's plan: where each node is computed (per event, inside a loop over a space's
+//! elements, or read on demand), in what order, and the slot layout of the runtime ABI.
+//!
+//! Input: a validated [`Graph`]. Output: a [`Plan`]: a schedule of event-level nodes and
+//! fused element loops, plus a [`Layout`] saying which slot of the kernel's argument array
+//! holds which pointer. Invariant: the schedule respects the graph's dependencies: a node is
+//! emitted after every node it reads, and a node that needs a whole loop's result (a
+//! reduction, a filter's count, random access to an element value) comes after that loop.
+
+use std::collections::HashSet;
+
+use crate::graph::{Graph, NodeId, NodeKind, PickOp, ReduceOp, Shape, Type};
+
+use super::CodegenError;
+
+/// Where a node's values come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// Nothing is computed ahead: the value at element `i` is read when needed (a column
+    /// load, a broadcast event value, the element's own index, a parent index array).
+    View,
+    /// Computed once per event, inline in the event loop.
+    Event,
+    /// Computed inside a loop over the elements of this space (an element value, or an
+    /// event value folded over the loop: reductions, argmin, a filter, a sort's keys).
+    Loop(NodeId),
+}
+
+/// One step of an event's code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Item {
+    Event(NodeId),
+    /// One loop over the elements of `space`, computing `nodes` (in graph order) in its body.
+    Loop {
+        space: NodeId,
+        nodes: Vec<NodeId>,
+    },
+}
+
+/// The slots of the kernel's argument array (`*mut u64`). Every slot is a `u64`: a count,
+/// or a pointer. See `codegen/mod.rs` for the ABI as a whole.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Layout {
+    /// Number of slots.
+    pub len: usize,
+    /// Per branch: the slot of its data pointer, and of its offsets pointer when jagged.
+    pub branch_data: Vec<usize>,
+    pub branch_offsets: Vec<Option<usize>>,
+    /// Per histogram: the slots of the `sumw` and (weighted storage) `sumw2` pointers.
+    pub hist_sumw: Vec<usize>,
+    pub hist_sumw2: Vec<Option<usize>>,
+    /// The slot of the cutflow counts pointer (`*mut u64`, one per region).
+    pub cutflow: usize,
+    /// Scratch buffers, each holding one `u64`-sized word per element of a space, per event.
+    pub scratch: Vec<Scratch>,
+    /// Per node: the scratch buffer (index into `scratch`) of its element values.
+    pub values: Vec<Option<usize>>,
+    /// Per derived space node: the scratch buffers of its parent indices (one per parent).
+    pub parents: Vec<Vec<usize>>,
+    /// Per `Sort` node: the scratch buffer of its keys.
+    pub sort_keys: Vec<Option<usize>>,
+    pub tables: Vec<TableSlots>,
+}
+
+/// A scratch buffer: its slot, and the space whose per-event element count sizes it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scratch {
+    pub slot: usize,
+    pub space: NodeId,
+}
+
+/// A table's slots: row count, capacity (in rows), and one pointer per column. Each column
+/// buffer holds one `u64` word per row; the value sits in its low bytes.
+#[derive(Clone, Debug)]
+pub(crate) struct TableSlots {
+    pub rows: usize,
+    pub cap: usize,
+    pub columns: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    pub items: Vec<Item>,
+    pub layout: Layout,
+}
+
+/// Where `id` is computed.
+pub(crate) fn place(graph: &Graph, id: NodeId) -> Place {
+    let node = graph.node(id);
+    let by_shape = match node.shape {
+        Shape::Event => Place::Event,
+        Shape::Elem(s) => Place::Loop(s),
+    };
+    match &node.kind {
+        NodeKind::Source { .. }
+        | NodeKind::Combinations { .. }
+        | NodeKind::Cartesian { .. }
+        | NodeKind::Concat { .. }
+        | NodeKind::LoadEvent { .. }
+        | NodeKind::CountRegion { .. } => Place::Event,
+        NodeKind::Filter { parent, .. } | NodeKind::Sort { parent, .. } => Place::Loop(*parent),
+        NodeKind::LoadElem { .. }
+        | NodeKind::Broadcast { .. }
+        | NodeKind::ParentIndex { .. }
+        | NodeKind::SelfIndex { .. } => Place::View,
+        NodeKind::Const(_) => match node.shape {
+            Shape::Event => Place::Event,
+            Shape::Elem(_) => Place::View,
+        },
+        NodeKind::Gather { .. }
+        | NodeKind::Unary { .. }
+        | NodeKind::Binary { .. }
+        | NodeKind::Select { .. }
+        | NodeKind::Cast { .. }
+        | NodeKind::ReduceInner { .. } => by_shape,
+        NodeKind::Reduce {
+            op: ReduceOp::Count,
+            ..
+        } => Place::Event,
+        NodeKind::Reduce { space, .. } => Place::Loop(*space),
+        NodeKind::Pick {
+            op: PickOp::First | PickOp::At { .. },
+            ..
+        } => Place::Event,
+        NodeKind::Pick { space, .. } => Place::Loop(*space),
+        NodeKind::Fill { space, .. } | NodeKind::Append { space, .. } => match space {
+            None => Place::Event,
+            Some(s) => Place::Loop(*s),
+        },
+    }
+}
+
+/// The scheduled nodes that `id` needs, looking through views (a view is read on demand, so
+/// what it needs is what its reader needs).
+fn needs(graph: &Graph, places: &[Place], id: NodeId, out: &mut Vec<NodeId>) {
+    let node = graph.node(id);
+    let mut direct = node.operands();
+    if let Shape::Elem(s) = node.shape {
+        direct.push(s);
+    }
+    for op in direct {
+        match places[op.0 as usize] {
+            Place::View => needs(graph, places, op, out),
+            _ => out.push(op),
+        }
+    }
+}
+
+/// Schedule the graph: nodes in graph order, consecutive element nodes of one space fused
+/// into one loop; event nodes that do not need the open loop are hoisted before it.
+pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
+    let places: Vec<Place> = (0..graph.nodes.len())
+        .map(|i| place(graph, NodeId(i as u32)))
+        .collect();
+
+    struct Open {
+        space: NodeId,
+        nodes: Vec<NodeId>,
+        /// Everything the loop computes.
+        all: HashSet<NodeId>,
+        /// The loop's event-level results (reductions, picks, filters, sorts).
+        results: HashSet<NodeId>,
+        hoisted: Vec<NodeId>,
+    }
+    let close = |open: &mut Option<Open>, items: &mut Vec<Item>| {
+        if let Some(o) = open.take() {
+            items.extend(o.hoisted.into_iter().map(Item::Event));
+            items.push(Item::Loop {
+                space: o.space,
+                nodes: o.nodes,
+            });
+        }
+    };
+
+    let mut items = Vec::new();
+    let mut open: Option<Open> = None;
+    let mut deps = Vec::new();
+    for (i, place) in places.iter().enumerate() {
+        let id = NodeId(i as u32);
+        deps.clear();
+        needs(graph, &places, id, &mut deps);
+        match *place {
+            Place::View => {}
+            Place::Event => {
+                let conflict = open
+                    .as_ref()
+                    .is_some_and(|o| deps.iter().any(|d| o.all.contains(d)));
+                if conflict {
+                    close(&mut open, &mut items);
+                }
+                match open.as_mut() {
+                    Some(o) => o.hoisted.push(id),
+                    None => items.push(Item::Event(id)),
+                }
+            }
+            Place::Loop(space) => {
+                let node = graph.node(id);
+                let joins = open.as_ref().is_some_and(|o| {
+                    o.space == space
+                        && !deps.iter().any(|d| o.results.contains(d))
+                        // Random access into values of this very loop needs the loop done.
+                        && !matches!(&node.kind, NodeKind::Gather { value, .. }
+                            if reads_loop(graph, &places, *value, &o.all))
+                });
+                if !joins {
+                    close(&mut open, &mut items);
+                    open = Some(Open {
+                        space,
+                        nodes: Vec::new(),
+                        all: HashSet::new(),
+                        results: HashSet::new(),
+                        hoisted: Vec::new(),
+                    });
+                }
+                if let Some(o) = open.as_mut() {
+                    o.nodes.push(id);
+                    o.all.insert(id);
+                    if node.shape == Shape::Event || node.is_space() {
+                        o.results.insert(id);
+                    }
+                }
+            }
+        }
+    }
+    close(&mut open, &mut items);
+    let layout = layout(graph, &places)?;
+    Ok(Plan { items, layout })
+}
+
+/// Whether reading `value` at an arbitrary element touches something the open loop computes.
+fn reads_loop(graph: &Graph, places: &[Place], value: NodeId, all: &HashSet<NodeId>) -> bool {
+    let mut deps = vec![value];
+    if places[value.0 as usize] == Place::View {
+        deps.clear();
+        needs(graph, places, value, &mut deps);
+    }
+    deps.iter().any(|d| all.contains(d))
+}
+
+fn layout(graph: &Graph, places: &[Place]) -> Result<Layout, CodegenError> {
+    let n = graph.nodes.len();
+    let mut l = Layout {
+        values: vec![None; n],
+        parents: vec![Vec::new(); n],
+        sort_keys: vec![None; n],
+        ..Layout::default()
+    };
+    let mut next = 1; // slot 0: the number of events
+    let mut slot = || {
+        next += 1;
+        next - 1
+    };
+    for b in &graph.branches {
+        l.branch_data.push(slot());
+        l.branch_offsets.push(b.jagged.then(&mut slot));
+    }
+    for h in &graph.hists {
+        l.hist_sumw.push(slot());
+        l.hist_sumw2
+            .push((h.storage == crate::graph::Storage::Weighted).then(&mut slot));
+    }
+    l.cutflow = slot();
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let id = NodeId(i as u32);
+        let mut scratch = |space: NodeId, l: &mut Layout| {
+            l.scratch.push(Scratch {
+                slot: slot(),
+                space,
+            });
+            l.scratch.len() - 1
+        };
+        let n_parents = match &node.kind {
+            NodeKind::Filter { .. } | NodeKind::Sort { .. } => 1,
+            NodeKind::Combinations { k, .. } => *k as usize,
+            NodeKind::Cartesian { .. } | NodeKind::Concat { .. } => 2,
+            _ => 0,
+        };
+        for _ in 0..n_parents {
+            let s = scratch(id, &mut l);
+            l.parents[i].push(s);
+        }
+        if let NodeKind::Sort { parent, .. } = &node.kind {
+            l.sort_keys[i] = Some(scratch(*parent, &mut l));
+        }
+        if let (Place::Loop(space), Type::Scalar(_), Shape::Elem(_), false) =
+            (places[i], node.ty, node.shape, node.is_sink())
+        {
+            l.values[i] = Some(scratch(space, &mut l));
+        }
+    }
+    for t in &graph.tables {
+        l.tables.push(TableSlots {
+            rows: slot(),
+            cap: slot(),
+            columns: t.columns.iter().map(|_| slot()).collect(),
+        });
+    }
+    l.len = next;
+    Ok(l)
+}

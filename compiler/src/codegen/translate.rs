@@ -1,0 +1,998 @@
+//! Graph → CLIF: the body of the kernel function, one `translate_*`/`emit_*` per node kind.
+//!
+//! Input: the graph and its [`Plan`]. Output: the kernel `fn(slots: *mut u64, ctx: *mut
+//! c_void) -> i32` in a cranelift `Function` (see `codegen/mod.rs` for the ABI).
+//! Invariant: every memory access is in bounds given the slot contents `chunk.rs` sets up
+//! (element indices below the space's count, counts below the scratch capacity); nodes are
+//! emitted in plan order so each operand's SSA value dominates its uses.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    self, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Value, types,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::JITModule;
+use cranelift_module::{Linkage, Module};
+
+use super::CodegenError;
+use super::plan::{Item, Plan};
+use crate::graph::{
+    BinaryOp, Counter, Graph, Literal, NodeId, NodeKind, PhysType, PickOp, ReduceOp, ScalarType,
+    Shape, Type, UnaryOp,
+};
+
+pub(crate) const I8: ir::Type = types::I8;
+pub(crate) const I64: ir::Type = types::I64;
+pub(crate) const F64: ir::Type = types::F64;
+
+/// Memory accesses of the kernel are in bounds and aligned by construction.
+pub(crate) fn mem() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+pub(crate) fn clif_type(ty: ScalarType) -> ir::Type {
+    match ty {
+        ScalarType::Bool => I8,
+        ScalarType::Int | ScalarType::Ref(_) => I64,
+        ScalarType::Float => F64,
+    }
+}
+
+/// The loop being emitted: its space, the element index, and the element values computed in
+/// its body so far.
+pub(crate) struct LoopCtx {
+    pub space: NodeId,
+    pub index: Value,
+    pub vals: HashMap<NodeId, Value>,
+}
+
+pub(crate) struct Translator<'a, 'f> {
+    pub g: &'a Graph,
+    pub plan: &'a Plan,
+    pub module: &'a mut JITModule,
+    pub b: FunctionBuilder<'f>,
+    imports: HashMap<&'static str, FuncRef>,
+    pub slots: Value,
+    pub ctx: Value,
+    /// Slot values loaded once in the entry block (pointers that never change).
+    loaded: HashMap<usize, Value>,
+    /// Per node: its value in the current event (event-level nodes, loop results).
+    pub ev_vals: Vec<Option<Value>>,
+    /// Per space node: its element count in the current event.
+    pub counts: Vec<Option<Value>>,
+    /// Per jagged branch: `offsets[e]`, the first value of the current event.
+    bases: Vec<Option<Value>>,
+    pub event: Value,
+    pub lp: Option<LoopCtx>,
+    cutflow: Vec<Variable>,
+    pub fail: Block,
+}
+
+/// Translate the whole graph into `func`.
+pub(crate) fn translate(
+    g: &Graph,
+    plan: &Plan,
+    module: &mut JITModule,
+    func: &mut ir::Function,
+    fctx: &mut FunctionBuilderContext,
+) -> Result<(), CodegenError> {
+    let ptr = I64;
+    func.signature.params.push(AbiParam::new(ptr));
+    func.signature.params.push(AbiParam::new(ptr));
+    func.signature.returns.push(AbiParam::new(types::I32));
+    let mut b = FunctionBuilder::new(func, fctx);
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let slots = b.block_params(entry)[0];
+    let ctx = b.block_params(entry)[1];
+    let fail = b.create_block();
+    let n = g.nodes.len();
+    let mut t = Translator {
+        g,
+        plan,
+        module,
+        b,
+        imports: HashMap::new(),
+        slots,
+        ctx,
+        loaded: HashMap::new(),
+        ev_vals: vec![None; n],
+        counts: vec![None; n],
+        bases: vec![None; g.branches.len()],
+        event: slots, // replaced in the event loop
+        lp: None,
+        cutflow: Vec::new(),
+        fail,
+    };
+    t.translate_chunk()?;
+    let config = t.module.target_config();
+    t.b.seal_all_blocks();
+    t.b.finalize(config);
+    Ok(())
+}
+
+impl Translator<'_, '_> {
+    fn translate_chunk(&mut self) -> Result<(), CodegenError> {
+        let l = &self.plan.layout;
+        let mut eager: Vec<usize> = vec![0, l.cutflow];
+        eager.extend(&l.branch_data);
+        eager.extend(l.branch_offsets.iter().flatten());
+        eager.extend(&l.hist_sumw);
+        eager.extend(l.hist_sumw2.iter().flatten());
+        eager.extend(l.scratch.iter().map(|s| s.slot));
+        for s in eager {
+            let v = self.load_slot(s);
+            self.loaded.insert(s, v);
+        }
+        let n_events = self.loaded[&0];
+        let zero = self.b.ins().iconst(I64, 0);
+        for _ in &self.g.regions {
+            let v = self.b.declare_var(I64);
+            self.b.def_var(v, zero);
+            self.cutflow.push(v);
+        }
+        let ev = self.b.declare_var(I64);
+        self.b.def_var(ev, zero);
+        let (head, body, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(head);
+        let e = self.b.use_var(ev);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, e, n_events);
+        self.b.ins().brif(more, body, &[], done, &[]);
+
+        self.b.switch_to_block(body);
+        self.event = e;
+        self.ev_vals.iter_mut().for_each(|v| *v = None);
+        self.counts.iter_mut().for_each(|v| *v = None);
+        for (i, br) in self.g.branches.iter().enumerate() {
+            self.bases[i] = None;
+            if let (true, Some(s)) = (br.jagged, self.plan.layout.branch_offsets[i]) {
+                let offsets = self.loaded[&s];
+                let a = self.index_addr(offsets, e, 4);
+                self.bases[i] = Some(self.b.ins().uload32(mem(), a, 0));
+            }
+        }
+        for item in &self.plan.items {
+            match item {
+                Item::Event(id) => self.emit_event(*id)?,
+                Item::Loop { space, nodes } => self.emit_loop(*space, nodes)?,
+            }
+        }
+        let e1 = self.b.ins().iadd_imm_s(e, 1);
+        self.b.def_var(ev, e1);
+        self.b.ins().jump(head, &[]);
+
+        self.b.switch_to_block(done);
+        let cutflow = self.loaded[&l.cutflow];
+        for (r, var) in self.cutflow.clone().into_iter().enumerate() {
+            let c = self.b.use_var(var);
+            let old = self.b.ins().load(I64, mem(), cutflow, (r * 8) as i32);
+            let new = self.b.ins().iadd(old, c);
+            self.b.ins().store(mem(), new, cutflow, (r * 8) as i32);
+        }
+        let ok = self.b.ins().iconst(types::I32, 0);
+        self.b.ins().return_(&[ok]);
+        self.b.switch_to_block(self.fail);
+        let bad = self.b.ins().iconst(types::I32, 1);
+        self.b.ins().return_(&[bad]);
+        Ok(())
+    }
+
+    // ---- small helpers ----
+
+    pub fn load_slot(&mut self, slot: usize) -> Value {
+        self.b.ins().load(I64, mem(), self.slots, (slot * 8) as i32)
+    }
+
+    pub fn slot_value(&self, slot: usize) -> Result<Value, CodegenError> {
+        self.loaded
+            .get(&slot)
+            .copied()
+            .ok_or_else(|| internal(format!("slot {slot} not loaded")))
+    }
+
+    /// `base + index * size`.
+    pub fn index_addr(&mut self, base: Value, index: Value, size: i64) -> Value {
+        let off = self.b.ins().imul_imm_s(index, size);
+        self.b.ins().iadd(base, off)
+    }
+
+    /// Call an imported function by name, declaring it on first use.
+    pub fn call(
+        &mut self,
+        name: &'static str,
+        params: &[ir::Type],
+        ret: Option<ir::Type>,
+        args: &[Value],
+    ) -> Result<Option<Value>, CodegenError> {
+        let f = match self.imports.get(name) {
+            Some(f) => *f,
+            None => {
+                let mut sig = self.module.make_signature();
+                sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+                sig.returns.extend(ret.map(AbiParam::new));
+                let id = self
+                    .module
+                    .declare_function(name, Linkage::Import, &sig)
+                    .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+                let f = self.module.declare_func_in_func(id, self.b.func);
+                self.imports.insert(name, f);
+                f
+            }
+        };
+        let inst = self.b.ins().call(f, args);
+        Ok(self.b.inst_results(inst).first().copied())
+    }
+
+    pub fn call_f64(&mut self, name: &'static str, args: &[Value]) -> Result<Value, CodegenError> {
+        let params = vec![F64; args.len()];
+        self.call(name, &params, Some(F64), args)?
+            .ok_or_else(|| internal("call without result"))
+    }
+
+    pub fn scalar(&self, id: NodeId) -> Result<ScalarType, CodegenError> {
+        match self.g.node(id).ty {
+            Type::Scalar(s) => Ok(s),
+            Type::Space => Err(internal(format!("%{} is a space, not a value", id.0))),
+        }
+    }
+
+    pub fn count(&self, space: NodeId) -> Result<Value, CodegenError> {
+        self.counts[space.0 as usize]
+            .ok_or_else(|| internal(format!("count of %{} not computed yet", space.0)))
+    }
+
+    pub fn missing(&mut self, ty: ScalarType) -> Value {
+        match ty {
+            ScalarType::Bool => self.b.ins().iconst(I8, 0),
+            ScalarType::Int => self.b.ins().iconst(I64, 0),
+            ScalarType::Ref(_) => self.b.ins().iconst(I64, -1),
+            ScalarType::Float => self.b.ins().f64const(f64::NAN),
+        }
+    }
+
+    /// The value of `id` where code is being emitted now: the current event's value, or
+    /// for an element node of the open loop's space, the current element's.
+    pub fn val(&mut self, id: NodeId) -> Result<Value, CodegenError> {
+        if let Some(v) = self.lp.as_ref().and_then(|lp| lp.vals.get(&id)) {
+            return Ok(*v);
+        }
+        match self.g.node(id).shape {
+            Shape::Event => self.ev_vals[id.0 as usize]
+                .ok_or_else(|| internal(format!("%{} used before it is computed", id.0))),
+            Shape::Elem(s) => match &self.lp {
+                Some(lp) if lp.space == s => {
+                    let i = lp.index;
+                    self.read_elem(id, i)
+                }
+                _ => Err(internal(format!(
+                    "%{} read outside a loop over its space",
+                    id.0
+                ))),
+            },
+        }
+    }
+
+    /// The value of the element node `id` at element `idx` of its space, in this event.
+    pub fn read_elem(&mut self, id: NodeId, idx: Value) -> Result<Value, CodegenError> {
+        let node = self.g.node(id);
+        match &node.kind {
+            NodeKind::Const(lit) => Ok(self.literal(lit)),
+            NodeKind::LoadElem { branch, .. } => {
+                let base = self.bases[branch.0 as usize]
+                    .ok_or_else(|| internal(format!("branch #{} is not jagged", branch.0)))?;
+                let at = self.b.ins().iadd(base, idx);
+                self.load_branch(branch.0 as usize, at)
+            }
+            NodeKind::Broadcast { value, .. } => self.val(*value),
+            NodeKind::SelfIndex { .. } => Ok(idx),
+            NodeKind::ParentIndex { space, parent } => {
+                let buf = *self.plan.layout.parents[space.0 as usize]
+                    .get(*parent as usize)
+                    .ok_or_else(|| internal(format!("%{} has no parent {parent}", space.0)))?;
+                let p = self.slot_value(self.plan.layout.scratch[buf].slot)?;
+                let a = self.index_addr(p, idx, 8);
+                Ok(self.b.ins().load(I64, mem(), a, 0))
+            }
+            _ => {
+                let ty = clif_type(self.scalar(id)?);
+                let buf = self.plan.layout.values[id.0 as usize]
+                    .ok_or_else(|| internal(format!("%{} has no element buffer", id.0)))?;
+                let p = self.slot_value(self.plan.layout.scratch[buf].slot)?;
+                let a = self.index_addr(p, idx, 8);
+                Ok(self.b.ins().load(ty, mem(), a, 0))
+            }
+        }
+    }
+
+    pub fn literal(&mut self, lit: &Literal) -> Value {
+        match lit {
+            Literal::Bool(v) => self.b.ins().iconst(I8, i64::from(*v)),
+            Literal::Int(v) => self.b.ins().iconst(I64, *v),
+            Literal::Float(v) => self.b.ins().f64const(*v),
+        }
+    }
+
+    /// Value `at` (a flat index) of branch `b`, converted to its graph type.
+    pub fn load_branch(&mut self, b: usize, at: Value) -> Result<Value, CodegenError> {
+        let phys = self
+            .g
+            .branches
+            .get(b)
+            .map(|br| br.phys)
+            .ok_or_else(|| internal("branch out of range"))?;
+        let size = match phys {
+            PhysType::Bool | PhysType::I8 | PhysType::U8 => 1,
+            PhysType::I16 | PhysType::U16 => 2,
+            PhysType::I32 | PhysType::U32 | PhysType::F32 => 4,
+            PhysType::I64 | PhysType::U64 | PhysType::F64 => 8,
+        };
+        let data = self.slot_value(self.plan.layout.branch_data[b])?;
+        let a = self.index_addr(data, at, size);
+        let ins = self.b.ins();
+        Ok(match phys {
+            PhysType::Bool => ins.load(I8, mem(), a, 0),
+            PhysType::I8 => ins.sload8(I64, mem(), a, 0),
+            PhysType::U8 => ins.uload8(I64, mem(), a, 0),
+            PhysType::I16 => ins.sload16(I64, mem(), a, 0),
+            PhysType::U16 => ins.uload16(I64, mem(), a, 0),
+            PhysType::I32 => ins.sload32(mem(), a, 0),
+            PhysType::U32 => ins.uload32(mem(), a, 0),
+            PhysType::I64 | PhysType::U64 => ins.load(I64, mem(), a, 0),
+            PhysType::F32 => {
+                let x = ins.load(types::F32, mem(), a, 0);
+                self.b.ins().fpromote(F64, x)
+            }
+            PhysType::F64 => ins.load(F64, mem(), a, 0),
+        })
+    }
+
+    /// `if cond { then() }`, continuing after.
+    pub fn emit_if(
+        &mut self,
+        cond: Value,
+        then: impl FnOnce(&mut Self) -> Result<(), CodegenError>,
+    ) -> Result<(), CodegenError> {
+        let (yes, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(cond, yes, &[], cont, &[]);
+        self.b.switch_to_block(yes);
+        then(self)?;
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(())
+    }
+
+    /// `for i in 0..n { body(i) }`, continuing after.
+    pub fn emit_for(
+        &mut self,
+        n: Value,
+        body: impl FnOnce(&mut Self, Value) -> Result<(), CodegenError>,
+    ) -> Result<(), CodegenError> {
+        let var = self.b.declare_var(I64);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.def_var(var, zero);
+        let (head, blk, exit) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(head);
+        let i = self.b.use_var(var);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
+        self.b.ins().brif(more, blk, &[], exit, &[]);
+        self.b.switch_to_block(blk);
+        body(self, i)?;
+        let i1 = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(var, i1);
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+
+    // ---- event-level nodes ----
+
+    fn emit_event(&mut self, id: NodeId) -> Result<(), CodegenError> {
+        let node = self.g.node(id);
+        let i = id.0 as usize;
+        let l = &self.plan.layout;
+        match &node.kind {
+            NodeKind::Source { counter } => {
+                let n = match counter {
+                    Counter::Branch(b) => {
+                        let e = self.event;
+                        let v = self.load_branch(b.0 as usize, e)?;
+                        if self.b.func.dfg.value_type(v) != I64 {
+                            return Err(unsupported(
+                                id,
+                                "a counter branch that does not hold integers",
+                            ));
+                        }
+                        v
+                    }
+                    Counter::SizeOf(b) => {
+                        let s = l.branch_offsets[b.0 as usize]
+                            .ok_or_else(|| unsupported(id, "the size of a flat branch"))?;
+                        let offsets = self.slot_value(s)?;
+                        let a = self.index_addr(offsets, self.event, 4);
+                        let lo = self.b.ins().uload32(mem(), a, 0);
+                        let hi = self.b.ins().uload32(mem(), a, 4);
+                        self.b.ins().isub(hi, lo)
+                    }
+                };
+                self.counts[i] = Some(n);
+            }
+            NodeKind::Combinations { parent, k } => {
+                let n = self.count(*parent)?;
+                let k = *k as i64;
+                if !(2..=3).contains(&k) {
+                    return Err(unsupported(
+                        id,
+                        "combinations of other than 2 or 3 elements",
+                    ));
+                }
+                let mut args = vec![n, self.b.ins().iconst(I64, k)];
+                for m in 0..3 {
+                    args.push(match l.parents[i].get(m) {
+                        Some(buf) => self.slot_value(l.scratch[*buf].slot)?,
+                        None => self.b.ins().iconst(I64, 0),
+                    });
+                }
+                let c = self.call("ana_combinations", &[I64; 5], Some(I64), &args)?;
+                self.counts[i] = c;
+            }
+            NodeKind::Cartesian { parents } | NodeKind::Concat { parents } => {
+                let n0 = self.count(parents[0])?;
+                let n1 = self.count(parents[1])?;
+                let p0 = self.slot_value(l.scratch[l.parents[i][0]].slot)?;
+                let p1 = self.slot_value(l.scratch[l.parents[i][1]].slot)?;
+                let name = if matches!(node.kind, NodeKind::Cartesian { .. }) {
+                    "ana_cartesian"
+                } else {
+                    "ana_concat"
+                };
+                let c = self.call(name, &[I64; 4], Some(I64), &[n0, n1, p0, p1])?;
+                self.counts[i] = c;
+            }
+            NodeKind::Const(lit) => self.ev_vals[i] = Some(self.literal(lit)),
+            NodeKind::LoadEvent { branch } => {
+                let e = self.event;
+                self.ev_vals[i] = Some(self.load_branch(branch.0 as usize, e)?);
+            }
+            NodeKind::CountRegion { region, mask } => {
+                let m = self.val(*mask)?;
+                let m = self.b.ins().uextend(I64, m);
+                let var = *self
+                    .cutflow
+                    .get(region.0 as usize)
+                    .ok_or_else(|| internal("region out of range"))?;
+                let c = self.b.use_var(var);
+                let c1 = self.b.ins().iadd(c, m);
+                self.b.def_var(var, c1);
+            }
+            NodeKind::Reduce {
+                op: ReduceOp::Count,
+                space,
+                ..
+            } => self.ev_vals[i] = Some(self.count(*space)?),
+            NodeKind::Pick {
+                op: PickOp::First,
+                space,
+            } => {
+                let n = self.count(*space)?;
+                let some = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
+                let (zero, none) = (self.b.ins().iconst(I64, 0), self.b.ins().iconst(I64, -1));
+                self.ev_vals[i] = Some(self.b.ins().select(some, zero, none));
+            }
+            NodeKind::Pick {
+                op: PickOp::At { index },
+                space,
+            } => {
+                let n = self.count(*space)?;
+                let k = self.val(*index)?;
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, k, 0);
+                let from_end = self.b.ins().iadd(k, n);
+                let k = self.b.ins().select(neg, from_end, k);
+                // One unsigned compare covers both 0 <= k and k < n.
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, k, n);
+                let none = self.b.ins().iconst(I64, -1);
+                self.ev_vals[i] = Some(self.b.ins().select(inside, k, none));
+            }
+            NodeKind::Fill { .. } => self.emit_fill(id)?,
+            NodeKind::Append { .. } => self.emit_append(id)?,
+            NodeKind::Gather { .. }
+            | NodeKind::Unary { .. }
+            | NodeKind::Binary { .. }
+            | NodeKind::Select { .. }
+            | NodeKind::Cast { .. } => {
+                let v = self.compute(id)?;
+                self.ev_vals[i] = Some(v);
+            }
+            _ => return Err(unsupported(id, "this node at event level")),
+        }
+        Ok(())
+    }
+
+    // ---- element loops ----
+
+    fn emit_loop(&mut self, space: NodeId, nodes: &[NodeId]) -> Result<(), CodegenError> {
+        let n = self.count(space)?;
+        // Accumulators, defined before the loop.
+        let mut accs: HashMap<NodeId, (Variable, Option<Variable>)> = HashMap::new();
+        for &id in nodes {
+            if let Some(acc) = self.init_acc(id)? {
+                accs.insert(id, acc);
+            }
+        }
+        let outer = self.lp.take();
+        self.emit_for(n, |t, i| {
+            t.lp = Some(LoopCtx {
+                space,
+                index: i,
+                vals: HashMap::new(),
+            });
+            for &id in nodes {
+                t.emit_in_loop(id, accs.get(&id).copied())?;
+            }
+            Ok(())
+        })?;
+        self.lp = outer;
+        for &id in nodes {
+            let i = id.0 as usize;
+            let l = &self.plan.layout;
+            match &self.g.node(id).kind {
+                NodeKind::Filter { .. } => {
+                    self.counts[i] = accs.get(&id).map(|a| self.b.use_var(a.0))
+                }
+                NodeKind::Reduce { .. } | NodeKind::Pick { .. } => {
+                    self.ev_vals[i] = accs.get(&id).map(|a| self.b.use_var(a.0))
+                }
+                NodeKind::Sort {
+                    key, descending, ..
+                } => {
+                    let keys = self.slot_value(
+                        l.scratch[l.sort_keys[i].ok_or_else(|| internal("sort keys"))?].slot,
+                    )?;
+                    let out = self.slot_value(l.scratch[l.parents[i][0]].slot)?;
+                    let desc = self.b.ins().iconst(I8, i64::from(*descending));
+                    let name = match self.scalar(*key)? {
+                        ScalarType::Float => "ana_sort_f64",
+                        ScalarType::Int => "ana_sort_i64",
+                        _ => return Err(unsupported(id, "sorting by a key that is not a number")),
+                    };
+                    self.call(name, &[I64, I64, I8, I64], None, &[keys, n, desc, out])?;
+                    self.counts[i] = Some(n);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn init_acc(
+        &mut self,
+        id: NodeId,
+    ) -> Result<Option<(Variable, Option<Variable>)>, CodegenError> {
+        let node = self.g.node(id);
+        let (ty, init) = match &node.kind {
+            NodeKind::Filter { .. } => (I64, self.b.ins().iconst(I64, 0)),
+            NodeKind::Reduce { op, .. } => {
+                let ty = self.scalar(id)?;
+                (clif_type(ty), self.reduce_init(id, *op, ty)?)
+            }
+            NodeKind::Pick {
+                op: PickOp::ArgMin { key } | PickOp::ArgMax { key },
+                ..
+            } => {
+                let kt = clif_type(self.scalar(*key)?);
+                let best = self.b.declare_var(I64);
+                let none = self.b.ins().iconst(I64, -1);
+                self.b.def_var(best, none);
+                let k = self.b.declare_var(kt);
+                let z = if kt == F64 {
+                    self.b.ins().f64const(0.0)
+                } else {
+                    self.b.ins().iconst(kt, 0)
+                };
+                self.b.def_var(k, z);
+                return Ok(Some((best, Some(k))));
+            }
+            _ => return Ok(None),
+        };
+        let v = self.b.declare_var(ty);
+        self.b.def_var(v, init);
+        Ok(Some((v, None)))
+    }
+
+    pub fn reduce_init(
+        &mut self,
+        id: NodeId,
+        op: ReduceOp,
+        ty: ScalarType,
+    ) -> Result<Value, CodegenError> {
+        Ok(match (op, ty) {
+            (ReduceOp::Count | ReduceOp::Sum, ScalarType::Int) => self.b.ins().iconst(I64, 0),
+            (ReduceOp::Sum, ScalarType::Float) => self.b.ins().f64const(0.0),
+            (ReduceOp::Min | ReduceOp::Max, ScalarType::Float) => self.b.ins().f64const(f64::NAN),
+            (ReduceOp::Any, ScalarType::Bool) => self.b.ins().iconst(I8, 0),
+            (ReduceOp::All, ScalarType::Bool) => self.b.ins().iconst(I8, 1),
+            _ => return Err(unsupported(id, &format!("reduction {op:?} to {ty:?}"))),
+        })
+    }
+
+    /// `acc` folded with `v`; `first` says whether `v` is the list's first element.
+    pub fn reduce_step(&mut self, op: ReduceOp, acc: Value, v: Value, first: Value) -> Value {
+        let float = self.b.func.dfg.value_type(acc) == F64;
+        let ins = self.b.ins();
+        match op {
+            ReduceOp::Count => ins.iadd_imm_s(acc, 1),
+            ReduceOp::Sum if float => ins.fadd(acc, v),
+            ReduceOp::Sum => ins.iadd(acc, v),
+            ReduceOp::Min | ReduceOp::Max => {
+                let m = if op == ReduceOp::Min {
+                    ins.fmin(acc, v)
+                } else {
+                    ins.fmax(acc, v)
+                };
+                self.b.ins().select(first, v, m)
+            }
+            ReduceOp::Any => ins.bor(acc, v),
+            ReduceOp::All => ins.band(acc, v),
+        }
+    }
+
+    fn emit_in_loop(
+        &mut self,
+        id: NodeId,
+        acc: Option<(Variable, Option<Variable>)>,
+    ) -> Result<(), CodegenError> {
+        let node = self.g.node(id);
+        let i = self
+            .lp
+            .as_ref()
+            .map(|lp| lp.index)
+            .ok_or_else(|| internal("no loop"))?;
+        let l = &self.plan.layout;
+        let acc_var = || {
+            acc.map(|a| a.0)
+                .ok_or_else(|| internal("accumulator missing"))
+        };
+        match &node.kind {
+            NodeKind::Filter { mask, .. } => {
+                let var = acc_var()?;
+                let m = self.val(*mask)?;
+                let c = self.b.use_var(var);
+                let out = self.slot_value(l.scratch[l.parents[id.0 as usize][0]].slot)?;
+                // Write unconditionally (c <= i < capacity), advance only when kept.
+                let a = self.index_addr(out, c, 8);
+                self.b.ins().store(mem(), i, a, 0);
+                let m = self.b.ins().uextend(I64, m);
+                let c1 = self.b.ins().iadd(c, m);
+                self.b.def_var(var, c1);
+            }
+            NodeKind::Sort { key, .. } => {
+                let k = self.val(*key)?;
+                let buf = l.sort_keys[id.0 as usize].ok_or_else(|| internal("sort keys"))?;
+                let p = self.slot_value(l.scratch[buf].slot)?;
+                let a = self.index_addr(p, i, 8);
+                self.b.ins().store(mem(), k, a, 0);
+            }
+            NodeKind::Reduce { op, value, .. } => {
+                let var = acc_var()?;
+                let v = match value {
+                    Some(v) => self.val(*v)?,
+                    None => i,
+                };
+                let a = self.b.use_var(var);
+                let first = self.b.ins().icmp_imm_s(IntCC::Equal, i, 0);
+                let a1 = self.reduce_step(*op, a, v, first);
+                self.b.def_var(var, a1);
+            }
+            NodeKind::Pick {
+                op: PickOp::ArgMin { key } | PickOp::ArgMax { key },
+                ..
+            } => {
+                let (best, bk) = match acc {
+                    Some((b, Some(k))) => (b, k),
+                    _ => return Err(internal("argmin accumulators missing")),
+                };
+                let min = matches!(
+                    node.kind,
+                    NodeKind::Pick {
+                        op: PickOp::ArgMin { .. },
+                        ..
+                    }
+                );
+                let k = self.val(*key)?;
+                let (bi, bkv) = (self.b.use_var(best), self.b.use_var(bk));
+                let none = self.b.ins().icmp_imm_s(IntCC::Equal, bi, -1);
+                let take = if self.b.func.dfg.value_type(k) == F64 {
+                    let better = self.b.ins().fcmp(
+                        if min {
+                            FloatCC::LessThan
+                        } else {
+                            FloatCC::GreaterThan
+                        },
+                        k,
+                        bkv,
+                    );
+                    let t = self.b.ins().bor(none, better);
+                    let ordered = self.b.ins().fcmp(FloatCC::Ordered, k, k);
+                    self.b.ins().band(t, ordered)
+                } else {
+                    let cc = if min {
+                        IntCC::SignedLessThan
+                    } else {
+                        IntCC::SignedGreaterThan
+                    };
+                    let better = self.b.ins().icmp(cc, k, bkv);
+                    self.b.ins().bor(none, better)
+                };
+                let bi1 = self.b.ins().select(take, i, bi);
+                let bk1 = self.b.ins().select(take, k, bkv);
+                self.b.def_var(best, bi1);
+                self.b.def_var(bk, bk1);
+            }
+            NodeKind::Fill { .. } => self.emit_fill(id)?,
+            NodeKind::Append { .. } => self.emit_append(id)?,
+            _ => {
+                let v = self.compute(id)?;
+                if let Some(buf) = l.values[id.0 as usize] {
+                    let p = self.slot_value(l.scratch[buf].slot)?;
+                    let a = self.index_addr(p, i, 8);
+                    self.b.ins().store(mem(), v, a, 0);
+                }
+                if let Some(lp) = self.lp.as_mut() {
+                    lp.vals.insert(id, v);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A value node (event or element of the open loop): its value, from its operands.
+    fn compute(&mut self, id: NodeId) -> Result<Value, CodegenError> {
+        let node = self.g.node(id);
+        let ty = self.scalar(id)?;
+        match &node.kind {
+            NodeKind::Unary { op, arg } => {
+                let x = self.val(*arg)?;
+                self.unary(id, *op, x)
+            }
+            NodeKind::Binary { op, lhs, rhs } => {
+                let (x, y) = (self.val(*lhs)?, self.val(*rhs)?);
+                let operand = self.scalar(*lhs)?;
+                self.binary(id, *op, operand, x, y)
+            }
+            NodeKind::Select { cond, then, else_ } => {
+                let (c, x, y) = (self.val(*cond)?, self.val(*then)?, self.val(*else_)?);
+                Ok(self.b.ins().select(c, x, y))
+            }
+            NodeKind::Cast { arg } => {
+                let from = self.scalar(*arg)?;
+                let x = self.val(*arg)?;
+                self.cast(id, from, ty, x)
+            }
+            NodeKind::Gather { index, value } => {
+                let idx = self.val(*index)?;
+                self.gather(idx, *value, ty)
+            }
+            NodeKind::ReduceInner { op, space, value } => {
+                self.reduce_inner(id, *op, *space, *value)
+            }
+            _ => Err(unsupported(id, "this node inside an element loop")),
+        }
+    }
+
+    /// `value` at element `idx`, or the missing value when `idx` is -1.
+    fn gather(&mut self, idx: Value, value: NodeId, ty: ScalarType) -> Result<Value, CodegenError> {
+        let vk = &self.g.node(value).kind;
+        if let NodeKind::Broadcast { .. } | NodeKind::SelfIndex { .. } | NodeKind::Const(_) = vk {
+            // No memory is touched: select instead of branching.
+            let v = self.read_elem(value, idx)?;
+            let m = self.missing(ty);
+            let ok = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, idx, 0);
+            return Ok(self.b.ins().select(ok, v, m));
+        }
+        let cont = self.b.create_block();
+        let res = self.b.append_block_param(cont, clif_type(ty));
+        let yes = self.b.create_block();
+        let m = self.missing(ty);
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, idx, 0);
+        self.b.ins().brif(ok, yes, &[], cont, &[m.into()]);
+        self.b.switch_to_block(yes);
+        let v = self.read_elem(value, idx)?;
+        self.b.ins().jump(cont, &[v.into()]);
+        self.b.switch_to_block(cont);
+        Ok(res)
+    }
+
+    fn reduce_inner(
+        &mut self,
+        id: NodeId,
+        op: ReduceOp,
+        space: NodeId,
+        value: Option<NodeId>,
+    ) -> Result<Value, CodegenError> {
+        let NodeKind::Cartesian { parents } = &self.g.node(space).kind else {
+            return Err(unsupported(
+                id,
+                "an inner reduction over a space that is not a cross product",
+            ));
+        };
+        let n1 = self.count(parents[1])?;
+        if op == ReduceOp::Count {
+            return Ok(n1);
+        }
+        let i = self
+            .lp
+            .as_ref()
+            .map(|lp| lp.index)
+            .ok_or_else(|| internal("no loop"))?;
+        let ty = self.scalar(id)?;
+        let init = self.reduce_init(id, op, ty)?;
+        let acc = self.b.declare_var(clif_type(ty));
+        self.b.def_var(acc, init);
+        let base = self.b.ins().imul(i, n1);
+        let value = value.ok_or_else(|| internal("inner reduction without a value"))?;
+        self.emit_for(n1, |t, j| {
+            let at = t.b.ins().iadd(base, j);
+            let v = t.read_elem(value, at)?;
+            let a = t.b.use_var(acc);
+            let first = t.b.ins().icmp_imm_s(IntCC::Equal, j, 0);
+            let a1 = t.reduce_step(op, a, v, first);
+            t.b.def_var(acc, a1);
+            Ok(())
+        })?;
+        Ok(self.b.use_var(acc))
+    }
+
+    fn unary(&mut self, id: NodeId, op: UnaryOp, x: Value) -> Result<Value, CodegenError> {
+        let float = self.b.func.dfg.value_type(x) == F64;
+        let shim = |name| -> Option<&'static str> { Some(name) };
+        let name = match op {
+            UnaryOp::Neg if float => return Ok(self.b.ins().fneg(x)),
+            UnaryOp::Neg => return Ok(self.b.ins().ineg(x)),
+            UnaryOp::Not => return Ok(self.b.ins().bxor_imm_s(x, 1)),
+            UnaryOp::Abs if float => return Ok(self.b.ins().fabs(x)),
+            UnaryOp::Abs => return Ok(self.b.ins().iabs(x)),
+            _ if !float => return Err(unsupported(id, &format!("{op:?} of a non-float"))),
+            UnaryOp::Sqrt => return Ok(self.b.ins().sqrt(x)),
+            UnaryOp::Floor => return Ok(self.b.ins().floor(x)),
+            UnaryOp::Ceil => return Ok(self.b.ins().ceil(x)),
+            UnaryOp::IsNan => return Ok(self.b.ins().fcmp(FloatCC::Unordered, x, x)),
+            UnaryOp::Exp => shim("ana_exp"),
+            UnaryOp::Log => shim("ana_ln"),
+            UnaryOp::Log10 => shim("ana_log10"),
+            UnaryOp::Sin => shim("ana_sin"),
+            UnaryOp::Cos => shim("ana_cos"),
+            UnaryOp::Tan => shim("ana_tan"),
+            UnaryOp::Asin => shim("ana_asin"),
+            UnaryOp::Acos => shim("ana_acos"),
+            UnaryOp::Atan => shim("ana_atan"),
+            UnaryOp::Sinh => shim("ana_sinh"),
+            UnaryOp::Cosh => shim("ana_cosh"),
+            UnaryOp::Tanh => shim("ana_tanh"),
+            UnaryOp::Asinh => shim("ana_asinh"),
+        };
+        let name = name.ok_or_else(|| internal("no shim"))?;
+        self.call_f64(name, &[x])
+    }
+
+    fn binary(
+        &mut self,
+        id: NodeId,
+        op: BinaryOp,
+        operand: ScalarType,
+        x: Value,
+        y: Value,
+    ) -> Result<Value, CodegenError> {
+        let float = operand == ScalarType::Float;
+        let ins = self.b.ins();
+        Ok(match op {
+            BinaryOp::Add if float => ins.fadd(x, y),
+            BinaryOp::Add => ins.iadd(x, y),
+            BinaryOp::Sub if float => ins.fsub(x, y),
+            BinaryOp::Sub => ins.isub(x, y),
+            BinaryOp::Mul if float => ins.fmul(x, y),
+            BinaryOp::Mul => ins.imul(x, y),
+            BinaryOp::Min if float => ins.fmin(x, y),
+            BinaryOp::Min => ins.smin(x, y),
+            BinaryOp::Max if float => ins.fmax(x, y),
+            BinaryOp::Max => ins.smax(x, y),
+            BinaryOp::And => ins.band(x, y),
+            BinaryOp::Or => ins.bor(x, y),
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+                if float =>
+            {
+                let cc = match op {
+                    BinaryOp::Eq => FloatCC::Equal,
+                    BinaryOp::Ne => FloatCC::NotEqual,
+                    BinaryOp::Lt => FloatCC::LessThan,
+                    BinaryOp::Le => FloatCC::LessThanOrEqual,
+                    BinaryOp::Gt => FloatCC::GreaterThan,
+                    _ => FloatCC::GreaterThanOrEqual,
+                };
+                ins.fcmp(cc, x, y)
+            }
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => {
+                let cc = match op {
+                    BinaryOp::Eq => IntCC::Equal,
+                    BinaryOp::Ne => IntCC::NotEqual,
+                    BinaryOp::Lt => IntCC::SignedLessThan,
+                    BinaryOp::Le => IntCC::SignedLessThanOrEqual,
+                    BinaryOp::Gt => IntCC::SignedGreaterThan,
+                    _ => IntCC::SignedGreaterThanOrEqual,
+                };
+                ins.icmp(cc, x, y)
+            }
+            _ if !float => return Err(unsupported(id, &format!("{op:?} of non-floats"))),
+            BinaryOp::Div => ins.fdiv(x, y),
+            BinaryOp::Mod => {
+                // a - b * floor(a / b), in this order (no fused multiply-add).
+                let q = ins.fdiv(x, y);
+                let f = self.b.ins().floor(q);
+                let p = self.b.ins().fmul(y, f);
+                self.b.ins().fsub(x, p)
+            }
+            BinaryOp::Pow => return self.call_f64("ana_powf", &[x, y]),
+            BinaryOp::Atan2 => return self.call_f64("ana_atan2", &[x, y]),
+        })
+    }
+
+    fn cast(
+        &mut self,
+        id: NodeId,
+        from: ScalarType,
+        to: ScalarType,
+        x: Value,
+    ) -> Result<Value, CodegenError> {
+        use ScalarType::*;
+        let ins = self.b.ins();
+        Ok(match (from, to) {
+            (a, b) if a == b => x,
+            (Bool, Int) => ins.uextend(I64, x),
+            (Bool, Float) => {
+                let w = ins.uextend(I64, x);
+                self.b.ins().fcvt_from_sint(F64, w)
+            }
+            (Int, Float) => ins.fcvt_from_sint(F64, x),
+            (Float, Int) => ins.fcvt_to_sint_sat(I64, x),
+            _ => return Err(unsupported(id, &format!("a cast from {from:?} to {to:?}"))),
+        })
+    }
+}
+
+pub(crate) fn unsupported(id: NodeId, what: &str) -> CodegenError {
+    CodegenError::Unsupported {
+        node: id.0,
+        what: what.to_string(),
+    }
+}
+
+pub(crate) fn internal(what: impl Into<String>) -> CodegenError {
+    CodegenError::Internal(what.into())
+}

@@ -1,0 +1,365 @@
+//! Parallel execution of a graph over many chunks, with results merged in chunk order.
+//!
+//! Input: a plan of chunks (entry ranges of one or many files, from a [`ChunkSource`]), an
+//! engine, a graph. Output: the run's merged histograms, table rows and cutflow, written by
+//! `output` into a staging folder that replaces the output directory at the end.
+//! Invariants:
+//! - Results do not depend on the number of threads: workers (a rayon pool) fill their own
+//!   partials, and partials are merged strictly in chunk order (histograms added, table
+//!   batches appended), with a bounded reorder window.
+//! - At most `2 * threads` chunks are in flight or waiting to be merged, so peak memory is
+//!   bounded by threads x chunk size, not by the dataset.
+//! - A failed or interrupted run leaves an earlier output directory untouched.
+
+mod plan;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, EngineError, InputColumn};
+use ana_compiler::graph::Graph;
+
+use crate::output::{
+    self, Cutflow, InputRecord, OutputError, RunRecord, ScriptRecord, StagedDir, TableRecord,
+    TableSummary, TableWriter,
+};
+
+pub use plan::{Chunk, limit, split_ranges};
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The output directory (replaced as a whole at the end of a successful run).
+    pub out_dir: PathBuf,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Entries per chunk; `None` lets the source choose (about [`DEFAULT_CHUNK_BYTES`]).
+    pub chunk_entries: Option<u64>,
+    /// Stop after this many entries in total.
+    pub max_entries: Option<u64>,
+    /// Show a progress bar on stderr.
+    pub progress: bool,
+    /// For `run.json`: the engine's name and the script.
+    pub engine_name: String,
+    pub script: Option<ScriptRecord>,
+    /// Set (e.g. by a SIGINT handler) to stop the run; the outputs are then not written.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// Rows per Parquet part file.
+    pub rows_per_part: usize,
+}
+
+/// Decoded bytes per chunk that sources aim for when no `chunk_entries` is given.
+pub const DEFAULT_CHUNK_BYTES: u64 = 16 << 20;
+
+impl RunConfig {
+    pub fn new(out_dir: impl Into<PathBuf>) -> RunConfig {
+        RunConfig {
+            out_dir: out_dir.into(),
+            threads: 0,
+            chunk_entries: None,
+            max_entries: None,
+            progress: false,
+            engine_name: "interp".into(),
+            script: None,
+            cancel: None,
+            rows_per_part: output::ROWS_PER_PART,
+        }
+    }
+}
+
+/// Where chunks come from: planned entry ranges, read into engine columns.
+pub trait ChunkSource: Sync {
+    /// The chunks of the run, in order (already cut to `max_entries`).
+    fn chunks(&self) -> &[Chunk];
+    /// The graph's branches (in `Graph::branches` order) for one chunk.
+    fn read(&self, chunk: &Chunk) -> Result<Vec<InputColumn>, RunError>;
+    /// The input files, with their entries (for `run.json`).
+    fn files(&self) -> Vec<(String, u64)>;
+    fn tree(&self) -> String;
+}
+
+/// What a run did.
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    pub entries: u64,
+    pub chunks: usize,
+    pub threads: usize,
+    pub cutflow: Cutflow,
+    pub tables: Vec<TableSummary>,
+    pub histograms: Vec<String>,
+    pub wall: Duration,
+    pub out_dir: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Input(String),
+    #[error("{file}, entries {start}..{end}: {error}")]
+    Engine {
+        file: String,
+        start: u64,
+        end: u64,
+        error: EngineError,
+    },
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+    #[error("interrupted: the previous outputs were left untouched")]
+    Interrupted,
+}
+
+/// Runs `graph` with `engine` over the chunks of `source` and writes the outputs.
+pub fn run_source(
+    config: &RunConfig,
+    graph: &Graph,
+    engine: &dyn Engine,
+    source: &dyn ChunkSource,
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let staged = StagedDir::new(&config.out_dir)?;
+    let threads = if config.threads == 0 {
+        rayon::current_num_threads()
+    } else {
+        config.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("ana-worker-{i}"))
+        .build()
+        .map_err(|e| RunError::Threads(e.to_string()))?;
+    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
+    let chunks = source.chunks();
+    let total: u64 = chunks.iter().map(|c| c.entries.end - c.entries.start).sum();
+    let bar = progress_bar(config.progress, total);
+    let stop = AtomicBool::new(false);
+    let cancelled = || {
+        stop.load(Ordering::Relaxed)
+            || config
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
+    let window = 2 * threads;
+    let result = pool.in_place_scope(|scope| -> Result<(), RunError> {
+        let (tx, rx) = crossbeam_channel::unbounded::<(usize, Result<ChunkOutput, RunError>)>();
+        let mut pending = BTreeMap::new();
+        let (mut spawned, mut merged, mut outcome) = (0usize, 0usize, Ok(()));
+        let mut in_flight = 0usize;
+        loop {
+            while outcome.is_ok()
+                && !cancelled()
+                && spawned < chunks.len()
+                && spawned < merged + window
+            {
+                let (i, tx, stop) = (spawned, tx.clone(), &stop);
+                scope.spawn(move |_| {
+                    let res = if stop.load(Ordering::Relaxed) {
+                        Err(RunError::Interrupted)
+                    } else {
+                        run_chunk(graph, engine, source, &chunks[i])
+                    };
+                    let _ = tx.send((i, res));
+                });
+                spawned += 1;
+                in_flight += 1;
+            }
+            if in_flight == 0 {
+                break;
+            }
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok((i, res)) => {
+                    in_flight -= 1;
+                    pending.insert(i, res);
+                }
+                Err(_) => continue,
+            }
+            while outcome.is_ok()
+                && let Some(res) = pending.remove(&merged)
+            {
+                match res.and_then(|out| merger.add(out).map_err(RunError::from)) {
+                    Ok(()) => {
+                        bar.inc(chunks[merged].entries.end - chunks[merged].entries.start);
+                        merged += 1;
+                    }
+                    Err(e) => {
+                        stop.store(true, Ordering::Relaxed);
+                        outcome = Err(e);
+                    }
+                }
+            }
+        }
+        outcome?;
+        if merged < chunks.len() {
+            return Err(RunError::Interrupted);
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    result?;
+    if cancelled() {
+        return Err(RunError::Interrupted);
+    }
+    let entries = total;
+    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries)?;
+    let wall = started.elapsed();
+    let mut read_per_file: Vec<u64> = vec![0; source.files().len()];
+    for c in chunks {
+        if let Some(n) = read_per_file.get_mut(c.file) {
+            *n += c.entries.end - c.entries.start;
+        }
+    }
+    let record = RunRecord {
+        ana_version: env!("CARGO_PKG_VERSION").into(),
+        script: config.script.clone(),
+        tree: source.tree(),
+        inputs: source
+            .files()
+            .into_iter()
+            .zip(&read_per_file)
+            .map(|((path, entries), &read)| InputRecord {
+                path,
+                entries,
+                entries_read: read,
+            })
+            .collect(),
+        entries_read: entries,
+        engine: config.engine_name.clone(),
+        threads,
+        chunks: chunks.len(),
+        wall_seconds: wall.as_secs_f64(),
+        tables: tables
+            .iter()
+            .map(|t| TableRecord {
+                name: t.name.clone(),
+                rows: t.rows,
+                parts: t.parts,
+            })
+            .collect(),
+    };
+    output::write_json(&staged.path().join("run.json"), &record)?;
+    staged.commit()?;
+    Ok(RunSummary {
+        entries,
+        chunks: chunks.len(),
+        threads,
+        cutflow,
+        tables,
+        histograms,
+        wall,
+        out_dir: config.out_dir.clone(),
+    })
+}
+
+fn run_chunk(
+    graph: &Graph,
+    engine: &dyn Engine,
+    source: &dyn ChunkSource,
+    chunk: &Chunk,
+) -> Result<ChunkOutput, RunError> {
+    let columns = source.read(chunk)?;
+    let n_events = usize::try_from(chunk.entries.end - chunk.entries.start)
+        .map_err(|_| RunError::Input("chunk too large for this platform".into()))?;
+    let mut out = ChunkOutput::new(graph);
+    engine
+        .run_chunk(
+            ChunkInput {
+                n_events,
+                columns: &columns,
+            },
+            &mut out,
+        )
+        .map_err(|error| RunError::Engine {
+            file: source
+                .files()
+                .get(chunk.file)
+                .map(|f| f.0.clone())
+                .unwrap_or_default(),
+            start: chunk.entries.start,
+            end: chunk.entries.end,
+            error,
+        })?;
+    Ok(out)
+}
+
+/// The run's results so far: partials added in chunk order.
+struct Merger {
+    total: ChunkOutput,
+    tables: Vec<TableWriter>,
+}
+
+impl Merger {
+    fn new(graph: &Graph, dir: &Path, rows_per_part: usize) -> Result<Merger, OutputError> {
+        let mut total = ChunkOutput::new(graph);
+        total.tables.clear();
+        let tables = graph
+            .tables
+            .iter()
+            .map(|t| TableWriter::new(dir, t, rows_per_part))
+            .collect::<Result<_, _>>()?;
+        Ok(Merger { total, tables })
+    }
+
+    fn add(&mut self, part: ChunkOutput) -> Result<(), OutputError> {
+        for (acc, h) in self.total.hists.iter_mut().zip(&part.hists) {
+            for (a, b) in acc.sumw.iter_mut().zip(&h.sumw) {
+                *a += b;
+            }
+            if let (Some(acc2), Some(h2)) = (&mut acc.sumw2, &h.sumw2) {
+                for (a, b) in acc2.iter_mut().zip(h2) {
+                    *a += b;
+                }
+            }
+        }
+        for (acc, c) in self.total.cutflow.iter_mut().zip(&part.cutflow) {
+            *acc += c;
+        }
+        for (w, t) in self.tables.iter_mut().zip(part.tables) {
+            w.append(t)?;
+        }
+        Ok(())
+    }
+
+    fn finish(
+        self,
+        graph: &Graph,
+        dir: &Path,
+        entries: u64,
+    ) -> Result<(Cutflow, Vec<TableSummary>, Vec<String>), OutputError> {
+        output::write_histograms(&dir.join("histograms.json"), graph, &self.total.hists)?;
+        let cutflow = Cutflow::new(graph, entries, &self.total.cutflow);
+        output::write_json(&dir.join("cutflow.json"), &cutflow)?;
+        let tables = self
+            .tables
+            .into_iter()
+            .map(TableWriter::finish)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((
+            cutflow,
+            tables,
+            graph.hists.iter().map(|h| h.name.clone()).collect(),
+        ))
+    }
+}
+
+fn progress_bar(show: bool, total: u64) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] {human_pos}/{human_len} events, {per_sec}, eta {eta}",
+    )
+    .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar
+}
+
+#[cfg(test)]
+mod tests;

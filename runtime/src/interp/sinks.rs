@@ -1,0 +1,152 @@
+//! Sinks over a chunk: histogram fills, table rows, cutflow counts.
+//!
+//! Input: the sink's operand columns. Output: additions to the chunk's `ChunkOutput`.
+//! Invariant: rows are visited in fill order (events ascending, then elements ascending), so
+//! weighted sums and table rows come out in the same order in every engine.
+
+use ana_compiler::abi::{EngineError, HistBuffer, OutColumn};
+use ana_compiler::graph::HistSpec;
+
+use super::bins::Binner;
+use super::column::{Col, SpaceCol, graph_error};
+
+/// The rows of a sink that pass its region: event numbers (no space) or chunk-global element
+/// indices (with a space), ascending.
+pub fn selected_rows(
+    n_events: usize,
+    space: Option<&SpaceCol>,
+    region: Option<&Col>,
+) -> Result<Vec<usize>, EngineError> {
+    let mask = match region {
+        None => None,
+        Some(Col::Bool(m)) if m.len() == n_events => Some(m.as_slice()),
+        Some(_) => return Err(graph_error("sink region is not a per-event bool")),
+    };
+    let pass = |e: usize| mask.is_none_or(|m| m[e]);
+    Ok(match space {
+        None => (0..n_events).filter(|&e| pass(e)).collect(),
+        Some(s) => {
+            if s.n_events() != n_events {
+                return Err(graph_error("sink space over another number of events"));
+            }
+            s.events()
+                .filter(|(e, _)| pass(*e))
+                .flat_map(|(_, r)| r)
+                .collect()
+        }
+    })
+}
+
+/// Adds one entry per row: slot found per axis (row-major, first axis slowest), then weight
+/// (1 without one) added to `sumw` and its square to `sumw2`, row by row.
+pub fn fill(
+    spec: &HistSpec,
+    buf: &mut HistBuffer,
+    rows: &[usize],
+    values: &[&Col],
+    weight: Option<&Col>,
+    len: usize,
+) -> Result<(), EngineError> {
+    if values.len() != spec.axes.len() {
+        return Err(graph_error(format!(
+            "histogram {} filled with {} values",
+            spec.name,
+            values.len()
+        )));
+    }
+    let mut slots = vec![0usize; rows.len()];
+    for (axis, col) in spec.axes.iter().zip(values) {
+        if col.len() != len {
+            return Err(graph_error("fill value of another shape than the sink"));
+        }
+        let binner = Binner::new(axis);
+        let extent = axis.extent();
+        match col {
+            Col::Float(v) => {
+                for (s, &r) in slots.iter_mut().zip(rows) {
+                    *s = *s * extent + binner.slot_f64(v[r]);
+                }
+            }
+            Col::Int(v) => {
+                for (s, &r) in slots.iter_mut().zip(rows) {
+                    *s = *s * extent + binner.slot_i64(v[r]);
+                }
+            }
+            Col::Bool(v) => {
+                for (s, &r) in slots.iter_mut().zip(rows) {
+                    *s = *s * extent + binner.slot_i64(i64::from(v[r]));
+                }
+            }
+            Col::Space(_) => return Err(graph_error("fill with a space")),
+        }
+    }
+    if buf.sumw.len() != spec.size() {
+        return Err(graph_error("histogram buffer of the wrong size"));
+    }
+    match weight {
+        None => {
+            for &s in &slots {
+                buf.sumw[s] += 1.0;
+            }
+            if let Some(w2) = &mut buf.sumw2 {
+                for &s in &slots {
+                    w2[s] += 1.0;
+                }
+            }
+        }
+        Some(Col::Float(w)) if w.len() == len => {
+            for (&s, &r) in slots.iter().zip(rows) {
+                buf.sumw[s] += w[r];
+            }
+            if let Some(w2) = &mut buf.sumw2 {
+                for (&s, &r) in slots.iter().zip(rows) {
+                    w2[s] += w[r] * w[r];
+                }
+            }
+        }
+        Some(_) => {
+            return Err(graph_error(
+                "fill weight is not a float of the sink's shape",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Appends the selected rows of `col`, converted to the output column's type (Float -> f32
+/// rounds to nearest; Float -> int truncates and saturates; numbers -> bool is `!= 0`).
+pub fn append(
+    out: &mut OutColumn,
+    col: &Col,
+    rows: &[usize],
+    len: usize,
+) -> Result<(), EngineError> {
+    if col.len() != len {
+        return Err(graph_error("table column of another shape than the sink"));
+    }
+    macro_rules! push {
+        ($dst:expr, $f:expr) => {{
+            let f = $f;
+            $dst.extend(rows.iter().map(|&r| f(r)))
+        }};
+    }
+    match (out, col) {
+        (OutColumn::F64(d), Col::Float(v)) => push!(d, |r: usize| v[r]),
+        (OutColumn::F64(d), Col::Int(v)) => push!(d, |r: usize| v[r] as f64),
+        (OutColumn::F64(d), Col::Bool(v)) => push!(d, |r: usize| f64::from(u8::from(v[r]))),
+        (OutColumn::F32(d), Col::Float(v)) => push!(d, |r: usize| v[r] as f32),
+        (OutColumn::F32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as f32),
+        (OutColumn::F32(d), Col::Bool(v)) => push!(d, |r: usize| f32::from(u8::from(v[r]))),
+        (OutColumn::I64(d), Col::Int(v)) => push!(d, |r: usize| v[r]),
+        (OutColumn::I64(d), Col::Float(v)) => push!(d, |r: usize| v[r] as i64),
+        (OutColumn::I64(d), Col::Bool(v)) => push!(d, |r: usize| i64::from(v[r])),
+        (OutColumn::I32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as i32),
+        (OutColumn::I32(d), Col::Float(v)) => push!(d, |r: usize| v[r] as i32),
+        (OutColumn::I32(d), Col::Bool(v)) => push!(d, |r: usize| i32::from(v[r])),
+        (OutColumn::Bool(d), Col::Bool(v)) => push!(d, |r: usize| v[r]),
+        (OutColumn::Bool(d), Col::Int(v)) => push!(d, |r: usize| v[r] != 0),
+        (OutColumn::Bool(d), Col::Float(v)) => push!(d, |r: usize| v[r] != 0.0),
+        (_, Col::Space(_)) => return Err(graph_error("table column is a space")),
+    }
+    Ok(())
+}

@@ -1,0 +1,327 @@
+//! Output tests: histograms checked by `hist` itself (Python, skipped with a message when it
+//! is missing), Parquet parts read back, the staging folder's all-or-nothing replacement.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ana_compiler::abi::{HistBuffer, OutColumn, TableBuffer};
+use ana_compiler::graph::*;
+use serde_json::json;
+
+use super::*;
+use crate::interp::{Binner, log_edges};
+
+fn reference_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/reference")
+}
+
+/// Runs a reference script; `None` when Python or its packages are not installed.
+fn python(script: &str, arg: &Path) -> Option<std::process::Output> {
+    let probe = Command::new("python3")
+        .args(["-c", "import hist, uhi, pandas, pyarrow"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipping: python3 with hist, uhi, pandas, pyarrow is not available");
+        return None;
+    }
+    Some(
+        Command::new("python3")
+            .arg(reference_dir().join(script))
+            .arg(arg)
+            .output()
+            .expect("python runs"),
+    )
+}
+
+fn axis(name: &str, kind: AxisKind) -> Axis {
+    Axis {
+        name: name.into(),
+        label: format!("{name} label"),
+        kind,
+    }
+}
+
+fn axis_decl(a: &Axis) -> serde_json::Value {
+    let base = json!({ "name": a.name, "label": a.label });
+    let mut v = match &a.kind {
+        AxisKind::Regular { bins, lo, hi } => {
+            json!({"kind": "regular", "bins": bins, "lo": lo, "hi": hi})
+        }
+        AxisKind::Log { bins, lo, hi } => json!({"kind": "log", "bins": bins, "lo": lo, "hi": hi}),
+        AxisKind::Variable { edges } => json!({"kind": "variable", "edges": edges}),
+        AxisKind::Integer { lo, hi } => json!({"kind": "integer", "lo": lo, "hi": hi}),
+        AxisKind::Category { values } => json!({"kind": "category", "values": values}),
+    };
+    if let (Some(v), Some(b)) = (v.as_object_mut(), base.as_object()) {
+        v.extend(b.clone());
+    }
+    v
+}
+
+/// Deterministic values spread over `lo..hi` in log space, plus every edge and specials.
+fn probe_values(lo: f64, hi: f64, edges: &[f64]) -> Vec<f64> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut v: Vec<f64> = (0..2000)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            (lo.ln() + u * (hi.ln() - lo.ln())).exp()
+        })
+        .collect();
+    v.extend(edges);
+    v.extend([
+        0.0,
+        -1.0,
+        -0.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        lo,
+        hi,
+    ]);
+    v
+}
+
+#[test]
+fn histograms_open_in_hist_with_identical_contents() {
+    let mut graph = Graph::default();
+    let mut fills = serde_json::Map::new();
+    let mut bufs = vec![];
+    let regular = axis(
+        "n",
+        AxisKind::Regular {
+            bins: 6,
+            lo: 0.0,
+            hi: 6.0,
+        },
+    );
+    let log = axis(
+        "mass",
+        AxisKind::Log {
+            bins: 1000,
+            lo: 0.2,
+            hi: 200.0,
+        },
+    );
+    let var = axis(
+        "v",
+        AxisKind::Variable {
+            edges: vec![0.0, 1.0, 3.0, 10.0],
+        },
+    );
+    let int = axis("i", AxisKind::Integer { lo: -1, hi: 3 });
+    let cat = axis(
+        "c",
+        AxisKind::Category {
+            values: vec![11, 13, 17],
+        },
+    );
+    let cases: Vec<(&str, Vec<Axis>, Storage)> = vec![
+        ("regular", vec![regular.clone()], Storage::Double),
+        ("log", vec![log.clone()], Storage::Double),
+        ("variable", vec![var.clone()], Storage::Double),
+        ("integer", vec![int], Storage::Double),
+        ("category", vec![cat], Storage::Double),
+        ("twod_weighted", vec![regular, var], Storage::Weighted),
+    ];
+    for (name, axes, storage) in cases {
+        let spec = HistSpec {
+            name: name.into(),
+            axes,
+            storage,
+        };
+        let n_edges = log_edges(1000, 0.2, 200.0);
+        let mut cols: Vec<Vec<f64>> = spec
+            .axes
+            .iter()
+            .map(|a| match &a.kind {
+                AxisKind::Log { .. } => probe_values(0.1, 300.0, &n_edges),
+                AxisKind::Variable { edges } => probe_values(0.01, 12.0, edges),
+                AxisKind::Category { .. } => vec![11.0, 13.0, 5.0, 17.0, 13.0, -3.0],
+                _ => probe_values(0.01, 8.0, &[-1.5, -1.0, 0.0, 1.0, 2.9, 3.0, 5.0, 6.0]),
+            })
+            .collect();
+        let len = cols.iter().map(Vec::len).min().unwrap_or(0);
+        cols.iter_mut().for_each(|c| c.truncate(len));
+        let weights: Option<Vec<f64>> = (storage == Storage::Weighted)
+            .then(|| (0..len).map(|i| 0.5 + (i % 7) as f64 * 0.25).collect());
+        let mut buf = HistBuffer {
+            sumw: vec![0.0; spec.size()],
+            sumw2: (storage == Storage::Weighted).then(|| vec![0.0; spec.size()]),
+        };
+        let binners: Vec<Binner> = spec.axes.iter().map(Binner::new).collect();
+        for row in 0..len {
+            let mut slot = 0;
+            for ((a, b), c) in spec.axes.iter().zip(&binners).zip(&cols) {
+                let s = match a.kind {
+                    AxisKind::Category { .. } => b.slot_i64(c[row] as i64),
+                    _ => b.slot_f64(c[row]),
+                };
+                slot = slot * a.extent() + s;
+            }
+            let w = weights.as_ref().map_or(1.0, |w| w[row]);
+            buf.sumw[slot] += w;
+            if let Some(w2) = &mut buf.sumw2 {
+                w2[slot] += w * w;
+            }
+        }
+        let strings = |v: &[f64]| v.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>();
+        fills.insert(
+            name.into(),
+            json!({
+                "axes": spec.axes.iter().map(axis_decl).collect::<Vec<_>>(),
+                "values": cols.iter().map(|c| strings(c)).collect::<Vec<_>>(),
+                "weights": weights.as_deref().map(strings),
+            }),
+        );
+        graph.hists.push(spec);
+        bufs.push(buf);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_histograms(&dir.path().join("histograms.json"), &graph, &bufs).expect("written");
+    write_json(&dir.path().join("fills.json"), &fills).expect("written");
+    let text = std::fs::read_to_string(dir.path().join("histograms.json")).expect("read");
+    assert!(
+        text.find("\"regular\"") < text.find("\"twod_weighted\""),
+        "declaration order kept"
+    );
+    let Some(out) = python("check_hist_json.py", dir.path()) else {
+        return;
+    };
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "hist disagrees:\n{report}");
+    assert_eq!(report.matches(": ok").count(), 6, "{report}");
+}
+
+fn table_spec() -> TableSpec {
+    let col = |name: &str, dtype| ColumnSpec {
+        name: name.into(),
+        dtype,
+    };
+    TableSpec {
+        name: "t".into(),
+        columns: vec![
+            col("x", ColumnType::F64),
+            col("mu+_pt", ColumnType::F32),
+            col("n", ColumnType::I32),
+            col("id", ColumnType::I64),
+            col("ok", ColumnType::Bool),
+        ],
+    }
+}
+
+fn batch(rows: std::ops::Range<i64>) -> TableBuffer {
+    TableBuffer {
+        columns: vec![
+            OutColumn::F64(rows.clone().map(|i| i as f64 * 0.5).collect()),
+            OutColumn::F32(rows.clone().map(|i| i as f32 * 0.25).collect()),
+            OutColumn::I32(rows.clone().map(|i| i as i32 - 3).collect()),
+            OutColumn::I64(rows.clone().collect()),
+            OutColumn::Bool(rows.map(|i| i % 3 == 0).collect()),
+        ],
+    }
+}
+
+#[test]
+fn parquet_parts_roll_and_keep_row_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = TableWriter::new(dir.path(), &table_spec(), 1000).expect("writer");
+    let mut start = 0;
+    for size in [10, 0, 990, 1500, 7, 493] {
+        w.append(batch(start..start + size)).expect("append");
+        start += size;
+    }
+    let summary = w.finish().expect("finish");
+    assert_eq!((summary.rows, summary.parts), (3000, 3));
+    let parts: Vec<_> = std::fs::read_dir(dir.path().join("t"))
+        .expect("dir")
+        .collect();
+    assert_eq!(parts.len(), 3);
+    let script = "import sys, pandas as pd, numpy as np\n\
+        df = pd.read_parquet(sys.argv[1])\n\
+        assert list(df.columns) == ['x', 'mu+_pt', 'n', 'id', 'ok'], df.columns\n\
+        assert [str(t) for t in df.dtypes] == ['float64', 'float32', 'int32', 'int64', 'bool'], df.dtypes\n\
+        assert (df['id'].to_numpy() == np.arange(3000)).all()\n\
+        assert (df['x'].to_numpy() == np.arange(3000) * 0.5).all()\n\
+        print('ok', len(df))\n";
+    let probe = Command::new("python3")
+        .args(["-c", "import pandas, pyarrow"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipping pandas check: python3 with pandas and pyarrow is not available");
+        return;
+    }
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path().join("t"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn empty_table_is_one_part_with_the_schema() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let w = TableWriter::new(dir.path(), &table_spec(), 1000).expect("writer");
+    let s = w.finish().expect("finish");
+    assert_eq!((s.rows, s.parts), (0, 1));
+    assert!(dir.path().join("t/part-00000.parquet").is_file());
+}
+
+#[test]
+fn staged_dir_replaces_all_or_nothing() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let target = root.path().join("out");
+    std::fs::create_dir(&target).expect("mkdir");
+    std::fs::write(target.join("old.txt"), "old").expect("write");
+    {
+        let staged = StagedDir::new(&target).expect("staged");
+        std::fs::write(staged.path().join("new.txt"), "new").expect("write");
+        // Dropped without commit: a failed run.
+    }
+    assert!(target.join("old.txt").is_file());
+    assert_eq!(
+        std::fs::read_dir(root.path()).expect("ls").count(),
+        1,
+        "staging folder removed"
+    );
+    let staged = StagedDir::new(&target).expect("staged");
+    std::fs::write(staged.path().join("new.txt"), "new").expect("write");
+    staged.commit().expect("commit");
+    assert!(target.join("new.txt").is_file() && !target.join("old.txt").exists());
+    assert_eq!(
+        std::fs::read_dir(root.path()).expect("ls").count(),
+        1,
+        "nothing left beside"
+    );
+    let file = root.path().join("file");
+    std::fs::write(&file, "x").expect("write");
+    assert!(matches!(
+        StagedDir::new(&file),
+        Err(OutputError::NotADirectory(_))
+    ));
+}
+
+#[test]
+fn cutflow_lists_regions_in_order() {
+    let mut g = Graph::default();
+    for name in ["b", "a"] {
+        g.regions.push(RegionSpec {
+            name: name.into(),
+            mask: NodeId(0),
+        });
+    }
+    let c = Cutflow::new(&g, 10, &[5, 2]);
+    let text = serde_json::to_string(&c).expect("json");
+    assert_eq!(
+        text,
+        r#"{"total":10,"selections":[{"name":"b","events":5},{"name":"a","events":2}]}"#
+    );
+}

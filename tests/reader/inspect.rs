@@ -1,0 +1,1 @@
+//! `ana inspect`, end to end through the binary.
