@@ -27,7 +27,10 @@ pub fn main(args: Args) -> Result<(), Failure> {
             input.display()
         )));
     }
-    let opts = ana_compiler::CompileOptions { schema: None, params: crate::parse_sets(&args.set)? };
+    let opts = ana_compiler::CompileOptions {
+        schema: None,
+        params: crate::parse_sets(&args.set)?,
+    };
     crate::compile_or_report(&args.script, &source, &opts)?;
     Ok(())
 }

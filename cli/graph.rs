@@ -19,9 +19,16 @@ pub struct Args {
 
 pub fn main(args: Args) -> Result<(), Failure> {
     let source = crate::read_script(&args.script)?;
-    let opts = ana_compiler::CompileOptions { schema: None, params: crate::parse_sets(&args.set)? };
+    let opts = ana_compiler::CompileOptions {
+        schema: None,
+        params: crate::parse_sets(&args.set)?,
+    };
     let compiled = crate::compile_or_report(&args.script, &source, &opts)?;
-    let out = if args.dot { ana_compiler::dump::dot(&compiled.graph) } else { ana_compiler::dump::text(&compiled.graph) };
+    let out = if args.dot {
+        ana_compiler::dump::dot(&compiled.graph)
+    } else {
+        ana_compiler::dump::text(&compiled.graph)
+    };
     print!("{out}");
     Ok(())
 }

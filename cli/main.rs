@@ -119,7 +119,10 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
     sets.iter()
         .map(|s| match s.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-            _ => Err(Failure::Usage(miette::miette!(help = "write --set NAME=VALUE, e.g. --set ptcut=25", "--set {s:?}: expected NAME=VALUE"))),
+            _ => Err(Failure::Usage(miette::miette!(
+                help = "write --set NAME=VALUE, e.g. --set ptcut=25",
+                "--set {s:?}: expected NAME=VALUE"
+            ))),
         })
         .collect()
 }

@@ -17,7 +17,10 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -49,11 +52,24 @@ pub enum StmtKind {
     /// `let muons = Muon{pt, eta}`.
     Let { name: Ident, value: Expr },
     /// `region zpeak in dimuon: abs(z.mass - 91) < 30`.
-    Region { name: Ident, parent: Option<Ident>, cond: Expr },
+    Region {
+        name: Ident,
+        parent: Option<Ident>,
+        cond: Expr,
+    },
     /// `hist m in zpeak: z.mass ~ Reg(60, 60, 120) weight w`.
-    Hist { name: Ident, region: Option<Ident>, dims: Vec<HistDim>, weight: Option<Expr> },
+    Hist {
+        name: Ident,
+        region: Option<Ident>,
+        dims: Vec<HistDim>,
+        weight: Option<Expr>,
+    },
     /// `table t in zpeak { mass = z.mass, "mu+_pt" = mup.pt }`.
-    Table { name: Ident, region: Option<Ident>, columns: Vec<Column> },
+    Table {
+        name: Ident,
+        region: Option<Ident>,
+        columns: Vec<Column>,
+    },
     /// `cutflow main: dimuon, zpeak`.
     Cutflow { name: Ident, regions: Vec<Ident> },
 }
@@ -96,21 +112,43 @@ pub enum ExprKind {
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `abs(x)`, `pairs(mu)`, `argmin(zs, p => abs(p.mass - 91.2))`.
-    Call { func: Ident, args: Vec<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
     /// `x => body`, only as an argument or inside brackets.
-    Lambda { param: Ident, body: Box<Expr> },
+    Lambda {
+        param: Ident,
+        body: Box<Expr>,
+    },
     /// `z.mass`, `p.0`.
-    Member { base: Box<Expr>, member: Ident },
+    Member {
+        base: Box<Expr>,
+        member: Ident,
+    },
     /// `muons[pt > 20]` (filter) or `muons[0]` (index): decided by the type of the inside.
-    Bracket { base: Box<Expr>, inner: Box<Expr> },
+    Bracket {
+        base: Box<Expr>,
+        inner: Box<Expr>,
+    },
     /// `Muon{pt, eta, phi, mass, charge, btag = "Muon_btag"}`.
-    Construct { prefix: Ident, fields: Vec<FieldSpec> },
+    Construct {
+        prefix: Ident,
+        fields: Vec<FieldSpec>,
+    },
     /// `[0, 1.5, 3]`: axis edges and categories.
     List(Vec<Expr>),
     /// `name = "x"`: an axis option.
-    Named { name: Ident, value: Box<Expr> },
+    Named {
+        name: Ident,
+        value: Box<Expr>,
+    },
     /// `if c then a else b`.
-    If { cond: Box<Expr>, then: Box<Expr>, else_: Box<Expr> },
+    If {
+        cond: Box<Expr>,
+        then: Box<Expr>,
+        else_: Box<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -60,7 +60,10 @@ impl Diagnostic {
 }
 
 /// The "did you mean" hint: the closest candidate by Jaro-Winkler similarity, if close enough.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(name, c);
@@ -94,7 +97,11 @@ impl miette::Diagnostic for Diagnostic {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let label = (!self.label.is_empty()).then(|| self.label.clone());
-        let span = LabeledSpan::new(label, self.span.start, self.span.end.saturating_sub(self.span.start));
+        let span = LabeledSpan::new(
+            label,
+            self.span.start,
+            self.span.end.saturating_sub(self.span.start),
+        );
         Some(Box::new(std::iter::once(span)))
     }
 }
@@ -113,7 +120,9 @@ impl std::error::Error for Diagnostics {}
 /// The wrapper has no snippet of its own: every diagnostic is a related one, with its source.
 impl miette::Diagnostic for Diagnostics {
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        Some(Box::new(self.0.iter().map(|d| d as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.0.iter().map(|d| d as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -122,6 +131,10 @@ impl Diagnostics {
     pub fn sorted(mut list: Vec<Diagnostic>, source: Arc<NamedSource<String>>) -> Self {
         list.sort_by(|a, b| (a.span, &a.message).cmp(&(b.span, &b.message)));
         list.dedup_by(|a, b| a.span == b.span && a.message == b.message);
-        Diagnostics(list.into_iter().map(|d| d.with_source(source.clone())).collect())
+        Diagnostics(
+            list.into_iter()
+                .map(|d| d.with_source(source.clone()))
+                .collect(),
+        )
     }
 }

@@ -14,14 +14,30 @@ pub fn text(graph: &Graph) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "tree {}", graph.tree);
     for (i, b) in graph.branches.iter().enumerate() {
-        let _ = writeln!(out, "branch #{i} {}: {:?}{}", b.name, b.phys, if b.jagged { "[]" } else { "" });
+        let _ = writeln!(
+            out,
+            "branch #{i} {}: {:?}{}",
+            b.name,
+            b.phys,
+            if b.jagged { "[]" } else { "" }
+        );
     }
     for (i, h) in graph.hists.iter().enumerate() {
         let axes: Vec<String> = h.axes.iter().map(axis).collect();
-        let _ = writeln!(out, "hist #{i} {}: {} ({:?})", h.name, axes.join(" x "), h.storage);
+        let _ = writeln!(
+            out,
+            "hist #{i} {}: {} ({:?})",
+            h.name,
+            axes.join(" x "),
+            h.storage
+        );
     }
     for (i, t) in graph.tables.iter().enumerate() {
-        let cols: Vec<String> = t.columns.iter().map(|c| format!("{:?} {:?}", c.name, c.dtype)).collect();
+        let cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{:?} {:?}", c.name, c.dtype))
+            .collect();
         let _ = writeln!(out, "table #{i} {}: {}", t.name, cols.join(", "));
     }
     for (i, r) in graph.regions.iter().enumerate() {
@@ -32,7 +48,12 @@ pub fn text(graph: &Graph) -> String {
         let mut line = if node.is_sink() {
             format!("{op} {args}")
         } else {
-            format!("%{i} = {op} {}{}{}", ty(node), if args.is_empty() { "" } else { " " }, args)
+            format!(
+                "%{i} = {op} {}{}{}",
+                ty(node),
+                if args.is_empty() { "" } else { " " },
+                args
+            )
         };
         if let Some(h) = &node.hint {
             while line.len() < 44 {
@@ -48,10 +69,16 @@ pub fn text(graph: &Graph) -> String {
 /// Graphviz DOT: values as boxes, spaces as ellipses, sinks as double octagons; an edge from
 /// each operand to its user.
 pub fn dot(graph: &Graph) -> String {
-    let mut out = String::from("digraph ana {\n  rankdir=TB;\n  node [fontname=\"monospace\", fontsize=10];\n");
+    let mut out = String::from(
+        "digraph ana {\n  rankdir=TB;\n  node [fontname=\"monospace\", fontsize=10];\n",
+    );
     for (i, node) in graph.nodes.iter().enumerate() {
         let (op, args) = describe(graph, node);
-        let mut label = if node.is_sink() { format!("{op} {args}") } else { format!("%{i} = {op} {}", ty(node)) };
+        let mut label = if node.is_sink() {
+            format!("{op} {args}")
+        } else {
+            format!("%{i} = {op} {}", ty(node))
+        };
         if let Some(h) = &node.hint {
             let _ = write!(label, "\\n{h}");
         }
@@ -72,7 +99,9 @@ pub fn dot(graph: &Graph) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace("\\\\n", "\\n").replace('"', "\\\"")
+    s.replace('\\', "\\\\")
+        .replace("\\\\n", "\\n")
+        .replace('"', "\\\"")
 }
 
 fn ty(node: &Node) -> String {
@@ -101,11 +130,17 @@ fn axis(a: &Axis) -> String {
 }
 
 fn ids(v: &[NodeId]) -> String {
-    v.iter().map(|n| format!("%{}", n.0)).collect::<Vec<_>>().join(", ")
+    v.iter()
+        .map(|n| format!("%{}", n.0))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn branch_name(graph: &Graph, b: BranchId) -> String {
-    graph.branches.get(b.0 as usize).map_or_else(|| format!("#{}", b.0), |b| b.name.clone())
+    graph
+        .branches
+        .get(b.0 as usize)
+        .map_or_else(|| format!("#{}", b.0), |b| b.name.clone())
 }
 
 fn lower(s: impl std::fmt::Debug) -> String {
@@ -129,12 +164,32 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
     use NodeKind::*;
     let id = |n: &NodeId| format!("%{}", n.0);
     match &node.kind {
-        Source { counter: Counter::Branch(b) } => ("source".into(), branch_name(graph, *b)),
-        Source { counter: Counter::SizeOf(b) } => ("source".into(), format!("sizeof {}", branch_name(graph, *b))),
-        Filter { parent, mask } => ("filter".into(), format!("{} where {}", id(parent), id(mask))),
-        Sort { parent, key, descending } => {
-            ("sort".into(), format!("{} by {}{}", id(parent), id(key), if *descending { " desc" } else { "" }))
-        }
+        Source {
+            counter: Counter::Branch(b),
+        } => ("source".into(), branch_name(graph, *b)),
+        Source {
+            counter: Counter::SizeOf(b),
+        } => (
+            "source".into(),
+            format!("sizeof {}", branch_name(graph, *b)),
+        ),
+        Filter { parent, mask } => (
+            "filter".into(),
+            format!("{} where {}", id(parent), id(mask)),
+        ),
+        Sort {
+            parent,
+            key,
+            descending,
+        } => (
+            "sort".into(),
+            format!(
+                "{} by {}{}",
+                id(parent),
+                id(key),
+                if *descending { " desc" } else { "" }
+            ),
+        ),
         Combinations { parent, k } => ("combinations".into(), format!("{} k={k}", id(parent))),
         Cartesian { parents } => ("cartesian".into(), ids(parents)),
         Concat { parents } => ("concat".into(), ids(parents)),
@@ -144,12 +199,17 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
         LoadEvent { branch } => ("load".into(), branch_name(graph, *branch)),
         LoadElem { branch, .. } => ("load".into(), branch_name(graph, *branch)),
         Broadcast { value, .. } => ("broadcast".into(), id(value)),
-        ParentIndex { space, parent } => ("parent_index".into(), format!("{} #{parent}", id(space))),
+        ParentIndex { space, parent } => {
+            ("parent_index".into(), format!("{} #{parent}", id(space)))
+        }
         SelfIndex { space } => ("self_index".into(), id(space)),
         Gather { index, value } => ("gather".into(), format!("{} at {}", id(value), id(index))),
         Unary { op, arg } => (lower(op), id(arg)),
         Binary { op, lhs, rhs } => (lower(op), format!("{}, {}", id(lhs), id(rhs))),
-        Select { cond, then, else_ } => ("select".into(), format!("{} ? {} : {}", id(cond), id(then), id(else_))),
+        Select { cond, then, else_ } => (
+            "select".into(),
+            format!("{} ? {} : {}", id(cond), id(then), id(else_)),
+        ),
         Cast { arg } => ("cast".into(), id(arg)),
         Reduce { op, space, value } => (
             format!("reduce_{}", lower(op)),
@@ -167,12 +227,30 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
         ),
         Pick { op, space } => match op {
             PickOp::First => ("pick_first".into(), id(space)),
-            PickOp::At { index } => ("pick_at".into(), format!("{} index {}", id(space), id(index))),
-            PickOp::ArgMin { key } => ("pick_argmin".into(), format!("{} by {}", id(space), id(key))),
-            PickOp::ArgMax { key } => ("pick_argmax".into(), format!("{} by {}", id(space), id(key))),
+            PickOp::At { index } => (
+                "pick_at".into(),
+                format!("{} index {}", id(space), id(index)),
+            ),
+            PickOp::ArgMin { key } => (
+                "pick_argmin".into(),
+                format!("{} by {}", id(space), id(key)),
+            ),
+            PickOp::ArgMax { key } => (
+                "pick_argmax".into(),
+                format!("{} by {}", id(space), id(key)),
+            ),
         },
-        Fill { hist, space, region, values, weight } => {
-            let name = graph.hists.get(hist.0 as usize).map_or("?", |h| h.name.as_str());
+        Fill {
+            hist,
+            space,
+            region,
+            values,
+            weight,
+        } => {
+            let name = graph
+                .hists
+                .get(hist.0 as usize)
+                .map_or("?", |h| h.name.as_str());
             let mut s = format!("{name}: {}", ids(values));
             if let Some(w) = weight {
                 let _ = write!(s, " weight {}", id(w));
@@ -185,8 +263,16 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
             }
             ("fill".into(), s)
         }
-        Append { table, space, region, columns } => {
-            let name = graph.tables.get(table.0 as usize).map_or("?", |t| t.name.as_str());
+        Append {
+            table,
+            space,
+            region,
+            columns,
+        } => {
+            let name = graph
+                .tables
+                .get(table.0 as usize)
+                .map_or("?", |t| t.name.as_str());
             let mut s = format!("{name}: {}", ids(columns));
             if let Some(sp) = space {
                 let _ = write!(s, " per {}", id(sp));
@@ -197,7 +283,10 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
             ("append".into(), s)
         }
         CountRegion { region, mask } => {
-            let name = graph.regions.get(region.0 as usize).map_or("?", |r| r.name.as_str());
+            let name = graph
+                .regions
+                .get(region.0 as usize)
+                .map_or("?", |r| r.name.as_str());
             ("count_region".into(), format!("{name}: {}", id(mask)))
         }
     }

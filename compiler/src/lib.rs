@@ -57,10 +57,18 @@ pub fn compile(name: &str, source: &str, opts: &CompileOptions) -> Result<Compil
     }
     let graph = optimize::optimize(lowered.graph);
     if let Err(e) = graph.validate() {
-        let d = Diagnostic::new("ana::internal::invalid_graph", ast::Span::new(0, 0), format!("internal error: {e}"))
-            .label("while compiling this script")
-            .help("this is a bug in ana's compiler; please report it with the script");
+        let d = Diagnostic::new(
+            "ana::internal::invalid_graph",
+            ast::Span::new(0, 0),
+            format!("internal error: {e}"),
+        )
+        .label("while compiling this script")
+        .help("this is a bug in ana's compiler; please report it with the script");
         return Err(Diagnostics::sorted(vec![d], named));
     }
-    Ok(Compiled { graph, default_input: lowered.default_input, tree: lowered.tree })
+    Ok(Compiled {
+        graph,
+        default_input: lowered.default_input,
+        tree: lowered.tree,
+    })
 }

@@ -16,7 +16,9 @@ use crate::diagnostics::Diagnostic;
 struct AnaParser;
 
 /// Statement keywords: a line starting with one of them is where parsing resumes after an error.
-const STMT_KEYWORDS: [&str; 8] = ["input", "tree", "param", "let", "region", "hist", "table", "cutflow"];
+const STMT_KEYWORDS: [&str; 8] = [
+    "input", "tree", "param", "let", "region", "hist", "table", "cutflow",
+];
 
 /// Parses a whole script, reporting every statement that fails.
 pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
@@ -24,16 +26,21 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut offset = 0;
     while offset <= source.len() {
-        let Some(rest) = source.get(offset..) else { break };
+        let Some(rest) = source.get(offset..) else {
+            break;
+        };
         match AnaParser::parse(Rule::file, rest) {
             Ok(mut pairs) => {
                 if let Some(file) = pairs.next() {
-                    let mut b = Builder { base: offset, diags: &mut diags };
+                    let mut b = Builder {
+                        base: offset,
+                        diags: &mut diags,
+                    };
                     for pair in file.into_inner() {
-                        if pair.as_rule() != Rule::EOI {
-                            if let Some(stmt) = b.stmt(pair) {
-                                script.stmts.push(stmt);
-                            }
+                        if pair.as_rule() != Rule::EOI
+                            && let Some(stmt) = b.stmt(pair)
+                        {
+                            script.stmts.push(stmt);
                         }
                     }
                 }
@@ -45,17 +52,19 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
                 // Keep the statements before the error: parse the prefix up to the start
                 // of the failing statement, then resume after it.
                 let stmt_start = statement_start(rest, pos);
-                if let Some(prefix) = rest.get(..stmt_start) {
-                    if let Ok(mut pairs) = AnaParser::parse(Rule::file, prefix) {
-                        if let Some(file) = pairs.next() {
-                            let mut b = Builder { base: offset, diags: &mut diags };
-                            for pair in file.into_inner() {
-                                if pair.as_rule() != Rule::EOI {
-                                    if let Some(stmt) = b.stmt(pair) {
-                                        script.stmts.push(stmt);
-                                    }
-                                }
-                            }
+                if let Some(prefix) = rest.get(..stmt_start)
+                    && let Ok(mut pairs) = AnaParser::parse(Rule::file, prefix)
+                    && let Some(file) = pairs.next()
+                {
+                    let mut b = Builder {
+                        base: offset,
+                        diags: &mut diags,
+                    };
+                    for pair in file.into_inner() {
+                        if pair.as_rule() != Rule::EOI
+                            && let Some(stmt) = b.stmt(pair)
+                        {
+                            script.stmts.push(stmt);
                         }
                     }
                 }
@@ -100,8 +109,11 @@ fn next_statement(text: &str, pos: usize) -> Option<usize> {
 fn starts_statement(line: &str) -> bool {
     let t = line.trim_start();
     STMT_KEYWORDS.iter().any(|k| {
-        t.strip_prefix(k)
-            .is_some_and(|r| r.chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '_')))
+        t.strip_prefix(k).is_some_and(|r| {
+            r.chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        })
     })
 }
 
@@ -110,7 +122,10 @@ fn syntax_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (usi
         pest::error::InputLocation::Pos(p) => (p, p),
         pest::error::InputLocation::Span((s, e)) => (s, e),
     };
-    let found = text.get(start..).and_then(|r| r.split_whitespace().next()).unwrap_or("");
+    let found = text
+        .get(start..)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or("");
     let found_desc = if found.is_empty() {
         "the end of the script".to_string()
     } else {
@@ -130,16 +145,27 @@ fn syntax_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (usi
     } else {
         format!("expected {}, found {found_desc}", join_or(&expected))
     };
-    let width = found.chars().next().map_or(0, char::len_utf8).max(end - start);
+    let width = found
+        .chars()
+        .next()
+        .map_or(0, char::len_utf8)
+        .max(end - start);
     let span = Span::new(base + start, base + start + width);
     let help = if found.starts_with('=') && expected.contains(&"an expression") {
         "`=` binds a name (`let x = ...`); compare with `==`".to_string()
-    } else if STMT_KEYWORDS.contains(&found) || ["in", "and", "or", "not", "weight", "if", "then", "else"].contains(&found) {
+    } else if STMT_KEYWORDS.contains(&found)
+        || ["in", "and", "or", "not", "weight", "if", "then", "else"].contains(&found)
+    {
         format!("`{found}` is a keyword; it cannot be used as a name")
     } else {
         "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `table`, `cutflow`; see examples/*.ana".to_string()
     };
-    (start, Diagnostic::new("ana::syntax::unexpected", span, message).label("here").help(help))
+    (
+        start,
+        Diagnostic::new("ana::syntax::unexpected", span, message)
+            .label("here")
+            .help(help),
+    )
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -154,15 +180,32 @@ fn join_or(items: &[&str]) -> String {
 fn describe(rule: Rule) -> Option<&'static str> {
     Some(match rule {
         Rule::EOI => "the end of the script",
-        Rule::input_stmt | Rule::tree_stmt | Rule::param_stmt | Rule::let_stmt | Rule::region_stmt
-        | Rule::hist_stmt | Rule::table_stmt | Rule::cutflow_stmt => "a statement",
+        Rule::input_stmt
+        | Rule::tree_stmt
+        | Rule::param_stmt
+        | Rule::let_stmt
+        | Rule::region_stmt
+        | Rule::hist_stmt
+        | Rule::table_stmt
+        | Rule::cutflow_stmt => "a statement",
         Rule::ident => "a name",
         Rule::string | Rule::string_inner => "a string",
         Rule::number | Rule::neg_number | Rule::index_lit => "a number",
         Rule::literal => "a literal (number, true/false or string)",
-        Rule::expr | Rule::lambda | Rule::if_expr | Rule::or_expr | Rule::and_expr | Rule::not_expr
-        | Rule::cmp_expr | Rule::add_expr | Rule::mul_expr | Rule::pow_expr | Rule::unary
-        | Rule::postfix | Rule::call | Rule::boolean => "an expression",
+        Rule::expr
+        | Rule::lambda
+        | Rule::if_expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::pow_expr
+        | Rule::unary
+        | Rule::postfix
+        | Rule::call
+        | Rule::boolean => "an expression",
         Rule::or_op | Rule::and_op | Rule::not_op => "`and`/`or`",
         Rule::cmp_op | Rule::add_op | Rule::mul_op | Rule::pow_op | Rule::neg_op => "an operator",
         Rule::member | Rule::bracket | Rule::ctor_fields => "`.`, `[` or `{`",
@@ -191,14 +234,21 @@ impl Builder<'_> {
     fn internal(&mut self, pair: &Pair<Rule>) {
         let span = self.span(pair);
         self.diags.push(
-            Diagnostic::new("ana::syntax::internal", span, format!("unexpected parse of {:?}", pair.as_rule()))
-                .label("here")
-                .help("this is a bug in ana's parser; please report it with the script"),
+            Diagnostic::new(
+                "ana::syntax::internal",
+                span,
+                format!("unexpected parse of {:?}", pair.as_rule()),
+            )
+            .label("here")
+            .help("this is a bug in ana's parser; please report it with the script"),
         );
     }
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     fn stmt(&mut self, pair: Pair<Rule>) -> Option<Stmt> {
@@ -206,16 +256,26 @@ impl Builder<'_> {
         let rule = pair.as_rule();
         let mut it = pair.clone().into_inner();
         let kind = match rule {
-            Rule::input_stmt => StmtKind::Input { path: self.string(it.next()?) },
-            Rule::tree_stmt => StmtKind::Tree { name: self.ident(it.next()?) },
+            Rule::input_stmt => StmtKind::Input {
+                path: self.string(it.next()?),
+            },
+            Rule::tree_stmt => StmtKind::Tree {
+                name: self.ident(it.next()?),
+            },
             Rule::param_stmt => {
                 let name = self.ident(it.next()?);
                 let lit = it.next()?.into_inner().next()?;
-                StmtKind::Param { name, value: self.literal(lit)? }
+                StmtKind::Param {
+                    name,
+                    value: self.literal(lit)?,
+                }
             }
             Rule::let_stmt => {
                 let name = self.ident(it.next()?);
-                StmtKind::Let { name, value: self.expr(it.next()?)? }
+                StmtKind::Let {
+                    name,
+                    value: self.expr(it.next()?)?,
+                }
             }
             Rule::region_stmt => {
                 let name = self.ident(it.next()?);
@@ -225,7 +285,11 @@ impl Builder<'_> {
                     parent = Some(self.ident(next.into_inner().next()?));
                     next = it.next()?;
                 }
-                StmtKind::Region { name, parent, cond: self.expr(next)? }
+                StmtKind::Region {
+                    name,
+                    parent,
+                    cond: self.expr(next)?,
+                }
             }
             Rule::hist_stmt => {
                 let name = self.ident(it.next()?);
@@ -243,7 +307,12 @@ impl Builder<'_> {
                         _ => self.internal(&p),
                     }
                 }
-                StmtKind::Hist { name, region, dims, weight }
+                StmtKind::Hist {
+                    name,
+                    region,
+                    dims,
+                    weight,
+                }
             }
             Rule::table_stmt => {
                 let name = self.ident(it.next()?);
@@ -259,16 +328,27 @@ impl Builder<'_> {
                                 Rule::string => self.string(n),
                                 _ => n.as_str().to_string(),
                             };
-                            columns.push(Column { name, name_span, value: self.expr(c.next()?)? });
+                            columns.push(Column {
+                                name,
+                                name_span,
+                                value: self.expr(c.next()?)?,
+                            });
                         }
                         _ => self.internal(&p),
                     }
                 }
-                StmtKind::Table { name, region, columns }
+                StmtKind::Table {
+                    name,
+                    region,
+                    columns,
+                }
             }
             Rule::cutflow_stmt => {
                 let name = self.ident(it.next()?);
-                StmtKind::Cutflow { name, regions: it.map(|p| self.ident(p)).collect() }
+                StmtKind::Cutflow {
+                    name,
+                    regions: it.map(|p| self.ident(p)).collect(),
+                }
             }
             _ => {
                 self.internal(&pair);
@@ -303,9 +383,13 @@ impl Builder<'_> {
                 return ExprKind::Int(v);
             }
             self.diags.push(
-                Diagnostic::new("ana::syntax::int_overflow", span, format!("integer {text} does not fit in 64 bits"))
-                    .label("too large")
-                    .help("write it as a float, e.g. `1e19`"),
+                Diagnostic::new(
+                    "ana::syntax::int_overflow",
+                    span,
+                    format!("integer {text} does not fit in 64 bits"),
+                )
+                .label("too large")
+                .help("write it as a float, e.g. `1e19`"),
             );
             return ExprKind::Int(0);
         }
@@ -365,7 +449,10 @@ impl Builder<'_> {
                 }
             };
             let span = lhs.span.to(rhs.span);
-            lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span };
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
         }
         Some(lhs)
     }
@@ -386,12 +473,18 @@ impl Builder<'_> {
                 _ => BinOp::Ge,
             };
             let span = prev.span.to(rhs.span);
-            let cmp = Expr { kind: ExprKind::Binary(op, Box::new(prev), Box::new(rhs.clone())), span };
+            let cmp = Expr {
+                kind: ExprKind::Binary(op, Box::new(prev), Box::new(rhs.clone())),
+                span,
+            };
             result = Some(match result {
                 None => cmp,
                 Some(acc) => {
                     let span = acc.span.to(cmp.span);
-                    Expr { kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new(cmp)), span }
+                    Expr {
+                        kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new(cmp)),
+                        span,
+                    }
                 }
             });
             prev = rhs;
@@ -406,7 +499,10 @@ impl Builder<'_> {
             Rule::lambda => {
                 let mut it = pair.into_inner();
                 let param = self.ident(it.next()?);
-                ExprKind::Lambda { param, body: Box::new(self.expr(it.next()?)?) }
+                ExprKind::Lambda {
+                    param,
+                    body: Box::new(self.expr(it.next()?)?),
+                }
             }
             Rule::if_expr => {
                 let mut it = pair.into_inner();
@@ -427,7 +523,10 @@ impl Builder<'_> {
                 for op in ops.iter().rev() {
                     let s = self.span(op).to(e.span);
                     let u = if is_not { UnOp::Not } else { UnOp::Neg };
-                    e = Expr { kind: ExprKind::Unary(u, Box::new(e)), span: s };
+                    e = Expr {
+                        kind: ExprKind::Unary(u, Box::new(e)),
+                        span: s,
+                    };
                 }
                 return Some(e);
             }
@@ -439,33 +538,49 @@ impl Builder<'_> {
                     let kind = match p.as_rule() {
                         Rule::member => {
                             let m = self.ident(p.into_inner().next()?);
-                            ExprKind::Member { base: Box::new(e), member: m }
+                            ExprKind::Member {
+                                base: Box::new(e),
+                                member: m,
+                            }
                         }
                         Rule::bracket => {
                             let inner = self.expr(p.into_inner().next()?)?;
-                            ExprKind::Bracket { base: Box::new(e), inner: Box::new(inner) }
+                            ExprKind::Bracket {
+                                base: Box::new(e),
+                                inner: Box::new(inner),
+                            }
                         }
                         Rule::ctor_fields => {
                             let ExprKind::Name(name) = &e.kind else {
                                 self.diags.push(
-                                    Diagnostic::new("ana::syntax::constructor", s, "only a branch prefix can be followed by `{fields}`")
-                                        .label("not a prefix")
-                                        .help("write a collection as `Muon{pt, eta, phi, mass}`"),
+                                    Diagnostic::new(
+                                        "ana::syntax::constructor",
+                                        s,
+                                        "only a branch prefix can be followed by `{fields}`",
+                                    )
+                                    .label("not a prefix")
+                                    .help("write a collection as `Muon{pt, eta, phi, mass}`"),
                                 );
                                 return None;
                             };
-                            let prefix = Ident { name: name.clone(), span: e.span };
+                            let prefix = Ident {
+                                name: name.clone(),
+                                span: e.span,
+                            };
                             let mut fields = Vec::new();
                             for f in p.into_inner() {
                                 let mut fi = f.into_inner();
                                 let name = self.ident(fi.next()?);
-                                let branch = match fi.next() {
-                                    Some(b) => Some(match b.as_rule() {
-                                        Rule::string => Expr { span: self.span(&b), kind: ExprKind::Str(self.string(b)) },
-                                        _ => Expr { span: self.span(&b), kind: ExprKind::Name(b.as_str().to_string()) },
-                                    }),
-                                    None => None,
-                                };
+                                let branch = fi.next().map(|b| match b.as_rule() {
+                                    Rule::string => Expr {
+                                        span: self.span(&b),
+                                        kind: ExprKind::Str(self.string(b)),
+                                    },
+                                    _ => Expr {
+                                        span: self.span(&b),
+                                        kind: ExprKind::Name(b.as_str().to_string()),
+                                    },
+                                });
                                 fields.push(FieldSpec { name, branch });
                             }
                             ExprKind::Construct { prefix, fields }
@@ -491,7 +606,10 @@ impl Builder<'_> {
             Rule::named_arg => {
                 let mut it = pair.into_inner();
                 let name = self.ident(it.next()?);
-                ExprKind::Named { name, value: Box::new(self.expr(it.next()?)?) }
+                ExprKind::Named {
+                    name,
+                    value: Box::new(self.expr(it.next()?)?),
+                }
             }
             Rule::list => {
                 let mut items = Vec::new();

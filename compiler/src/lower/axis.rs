@@ -23,7 +23,13 @@ impl Lowerer<'_> {
                     let s = match &value.kind {
                         ExprKind::Str(s) => s.clone(),
                         _ => {
-                            self.error("ana::check::axis", value.span, format!("`{}` must be a string", n.name), "not a string", "write `name = \"mass\"`");
+                            self.error(
+                                "ana::check::axis",
+                                value.span,
+                                format!("`{}` must be a string", n.name),
+                                "not a string",
+                                "write `name = \"mass\"`",
+                            );
                             return None;
                         }
                     };
@@ -31,7 +37,13 @@ impl Lowerer<'_> {
                         "name" => name = s,
                         "label" => label = Some(s),
                         other => {
-                            self.error("ana::check::axis", n.span, format!("axes have no option `{other}`"), "unknown option", "options are `name = \"...\"` and `label = \"...\"`");
+                            self.error(
+                                "ana::check::axis",
+                                n.span,
+                                format!("axes have no option `{other}`"),
+                                "unknown option",
+                                "options are `name = \"...\"` and `label = \"...\"`",
+                            );
                             return None;
                         }
                     }
@@ -51,11 +63,20 @@ impl Lowerer<'_> {
             "Int" => "Int(lo, hi, \"label\")".to_string(),
             "Cat" => "Cat([v0, v1, ...], \"label\")".to_string(),
             _ => {
-                let help = match crate::diagnostics::did_you_mean(kind, ["Reg", "Log", "Var", "Int", "Cat"]) {
+                let help = match crate::diagnostics::did_you_mean(
+                    kind,
+                    ["Reg", "Log", "Var", "Int", "Cat"],
+                ) {
                     Some(s) => format!("did you mean `{s}`? axes are {KINDS}"),
                     None => format!("axes are {KINDS}"),
                 };
-                self.error("ana::check::axis", ax.kind.span, format!("unknown axis kind `{kind}`"), "not an axis", help);
+                self.error(
+                    "ana::check::axis",
+                    ax.kind.span,
+                    format!("unknown axis kind `{kind}`"),
+                    "not an axis",
+                    help,
+                );
                 return None;
             }
         };
@@ -65,7 +86,13 @@ impl Lowerer<'_> {
             _ => 1,
         };
         if pos.len() != want {
-            self.error("ana::check::axis", ax.span, format!("`{kind}` takes {want} numeric argument(s) and an optional label"), format!("{} given", pos.len()), format!("usage: {usage}"));
+            self.error(
+                "ana::check::axis",
+                ax.span,
+                format!("`{kind}` takes {want} numeric argument(s) and an optional label"),
+                format!("{} given", pos.len()),
+                format!("usage: {usage}"),
+            );
             return None;
         }
         let kind = match kind {
@@ -73,27 +100,62 @@ impl Lowerer<'_> {
                 let bins = self.const_int(pos[0])?;
                 let (lo, hi) = (self.const_float(pos[1])?, self.const_float(pos[2])?);
                 if !(1..=10_000_000).contains(&bins) {
-                    self.error("ana::check::axis", pos[0].span, "the number of bins must be between 1 and 10^7", "bins", format!("usage: {usage}"));
+                    self.error(
+                        "ana::check::axis",
+                        pos[0].span,
+                        "the number of bins must be between 1 and 10^7",
+                        "bins",
+                        format!("usage: {usage}"),
+                    );
                     return None;
                 }
-                if lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) || !lo.is_finite() || !hi.is_finite() {
-                    self.error("ana::check::axis", pos[1].span.to(pos[2].span), "the axis needs finite lo < hi", "bounds", format!("usage: {usage}"));
+                if lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
+                    || !lo.is_finite()
+                    || !hi.is_finite()
+                {
+                    self.error(
+                        "ana::check::axis",
+                        pos[1].span.to(pos[2].span),
+                        "the axis needs finite lo < hi",
+                        "bounds",
+                        format!("usage: {usage}"),
+                    );
                     return None;
                 }
                 if kind == "Log" {
                     if lo <= 0.0 {
-                        self.error("ana::check::axis", pos[1].span, "a log axis needs lo > 0", "not positive", "start the axis above zero, e.g. `Log(100, 0.1, 100)`");
+                        self.error(
+                            "ana::check::axis",
+                            pos[1].span,
+                            "a log axis needs lo > 0",
+                            "not positive",
+                            "start the axis above zero, e.g. `Log(100, 0.1, 100)`",
+                        );
                         return None;
                     }
-                    AxisKind::Log { bins: bins as u32, lo, hi }
+                    AxisKind::Log {
+                        bins: bins as u32,
+                        lo,
+                        hi,
+                    }
                 } else {
-                    AxisKind::Regular { bins: bins as u32, lo, hi }
+                    AxisKind::Regular {
+                        bins: bins as u32,
+                        lo,
+                        hi,
+                    }
                 }
             }
             "Int" => {
                 let (lo, hi) = (self.const_int(pos[0])?, self.const_int(pos[1])?);
                 if lo >= hi || hi.saturating_sub(lo) > 10_000_000 {
-                    self.error("ana::check::axis", pos[0].span.to(pos[1].span), "an integer axis needs lo < hi (at most 10^7 bins)", "bounds", format!("usage: {usage}"));
+                    self.error(
+                        "ana::check::axis",
+                        pos[0].span.to(pos[1].span),
+                        "an integer axis needs lo < hi (at most 10^7 bins)",
+                        "bounds",
+                        format!("usage: {usage}"),
+                    );
                     return None;
                 }
                 AxisKind::Integer { lo, hi }
@@ -104,8 +166,19 @@ impl Lowerer<'_> {
                 for e in items {
                     edges.push(self.const_float(e)?);
                 }
-                if edges.len() < 2 || edges.windows(2).any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less)) || edges.iter().any(|e| !e.is_finite()) {
-                    self.error("ana::check::axis", pos[0].span, "edges must be at least two finite numbers, strictly increasing", "edges", format!("usage: {usage}"));
+                if edges.len() < 2
+                    || edges
+                        .windows(2)
+                        .any(|w| w[0].partial_cmp(&w[1]) != Some(std::cmp::Ordering::Less))
+                    || edges.iter().any(|e| !e.is_finite())
+                {
+                    self.error(
+                        "ana::check::axis",
+                        pos[0].span,
+                        "edges must be at least two finite numbers, strictly increasing",
+                        "edges",
+                        format!("usage: {usage}"),
+                    );
                     return None;
                 }
                 AxisKind::Variable { edges }
@@ -117,7 +190,13 @@ impl Lowerer<'_> {
                     values.push(self.const_int(e)?);
                 }
                 if values.is_empty() {
-                    self.error("ana::check::axis", pos[0].span, "a category axis needs at least one value", "empty", format!("usage: {usage}"));
+                    self.error(
+                        "ana::check::axis",
+                        pos[0].span,
+                        "a category axis needs at least one value",
+                        "empty",
+                        format!("usage: {usage}"),
+                    );
                     return None;
                 }
                 AxisKind::Category { values }
@@ -131,7 +210,13 @@ impl Lowerer<'_> {
         match &e.kind {
             ExprKind::List(items) => Some(items),
             _ => {
-                self.error("ana::check::axis", e.span, "a list `[...]` is needed here", "not a list", format!("usage: {usage}"));
+                self.error(
+                    "ana::check::axis",
+                    e.span,
+                    "a list `[...]` is needed here",
+                    "not a list",
+                    format!("usage: {usage}"),
+                );
                 None
             }
         }
@@ -148,16 +233,32 @@ impl Lowerer<'_> {
                 b => Some(b),
             },
             ExprKind::Name(n) => {
-                if let Some(Val::Num(id)) = self.globals.get(n).filter(|g| g.what == "parameter").map(|g| g.val.clone()) {
-                    if let NodeKind::Const(l) = &self.b.node(id).kind {
-                        return Some(l.clone());
-                    }
+                if let Some(Val::Num(id)) = self
+                    .globals
+                    .get(n)
+                    .filter(|g| g.what == "parameter")
+                    .map(|g| g.val.clone())
+                    && let NodeKind::Const(l) = &self.b.node(id).kind
+                {
+                    return Some(l.clone());
                 }
-                self.error("ana::check::axis", e.span, "axis arguments must be numbers or numeric parameters", "not a constant", "write a number, or declare `param NAME = 50` and use NAME");
+                self.error(
+                    "ana::check::axis",
+                    e.span,
+                    "axis arguments must be numbers or numeric parameters",
+                    "not a constant",
+                    "write a number, or declare `param NAME = 50` and use NAME",
+                );
                 None
             }
             _ => {
-                self.error("ana::check::axis", e.span, "axis arguments must be numbers or numeric parameters", "not a constant", "write a number, or declare `param NAME = 50` and use NAME");
+                self.error(
+                    "ana::check::axis",
+                    e.span,
+                    "axis arguments must be numbers or numeric parameters",
+                    "not a constant",
+                    "write a number, or declare `param NAME = 50` and use NAME",
+                );
                 None
             }
         }
@@ -168,7 +269,13 @@ impl Lowerer<'_> {
             Literal::Int(v) => Some(v as f64),
             Literal::Float(v) => Some(v),
             Literal::Bool(_) => {
-                self.error("ana::check::axis", e.span, "a number is needed", "a Bool", "write a number");
+                self.error(
+                    "ana::check::axis",
+                    e.span,
+                    "a number is needed",
+                    "a Bool",
+                    "write a number",
+                );
                 None
             }
         }
@@ -178,7 +285,13 @@ impl Lowerer<'_> {
         match self.const_number(e)? {
             Literal::Int(v) => Some(v),
             _ => {
-                self.error("ana::check::axis", e.span, "an integer is needed", "not an integer", "write an integer, e.g. `50`");
+                self.error(
+                    "ana::check::axis",
+                    e.span,
+                    "an integer is needed",
+                    "not an integer",
+                    "write an integer, e.g. `50`",
+                );
                 None
             }
         }

@@ -29,7 +29,12 @@ impl Builder {
 
     /// Appends a node, or returns the equal node already present.
     pub fn add(&mut self, kind: NodeKind, ty: Type, shape: Shape) -> NodeId {
-        let node = Node { kind, ty, shape, hint: None };
+        let node = Node {
+            kind,
+            ty,
+            shape,
+            hint: None,
+        };
         if node.is_sink() {
             return self.push(node);
         }
@@ -54,10 +59,11 @@ impl Builder {
 
     /// Names a node for dumps, unless it already has a name.
     pub fn hint(&mut self, id: NodeId, name: &str) {
-        if let Some(node) = self.graph.nodes.get_mut(id.0 as usize) {
-            if node.hint.is_none() && !node.is_sink() {
-                node.hint = Some(name.to_string());
-            }
+        if let Some(node) = self.graph.nodes.get_mut(id.0 as usize)
+            && node.hint.is_none()
+            && !node.is_sink()
+        {
+            node.hint = Some(name.to_string());
         }
     }
 
@@ -66,7 +72,11 @@ impl Builder {
         if let Some(i) = self.graph.branches.iter().position(|b| b.name == name) {
             return BranchId(i as u32);
         }
-        self.graph.branches.push(Branch { name: name.to_string(), phys, jagged });
+        self.graph.branches.push(Branch {
+            name: name.to_string(),
+            phys,
+            jagged,
+        });
         BranchId(self.graph.branches.len() as u32 - 1)
     }
 
@@ -149,22 +159,36 @@ impl Builder {
     }
 
     pub fn self_index(&mut self, space: NodeId) -> NodeId {
-        self.add(NodeKind::SelfIndex { space }, Type::Scalar(ScalarType::Ref(space)), Shape::Elem(space))
+        self.add(
+            NodeKind::SelfIndex { space },
+            Type::Scalar(ScalarType::Ref(space)),
+            Shape::Elem(space),
+        )
     }
 
     pub fn gather(&mut self, index: NodeId, value: NodeId) -> NodeId {
-        if let NodeKind::SelfIndex { space } = self.node(value).kind {
-            if self.node(index).ty == Type::Scalar(ScalarType::Ref(space)) {
-                return index;
-            }
+        if let NodeKind::SelfIndex { space } = self.node(value).kind
+            && self.node(index).ty == Type::Scalar(ScalarType::Ref(space))
+        {
+            return index;
         }
         let ty = self.node(value).ty;
         let shape = self.shape(index);
         self.add(NodeKind::Gather { index, value }, ty, shape)
     }
 
-    pub fn reduce(&mut self, op: ReduceOp, space: NodeId, value: Option<NodeId>, ty: ScalarType) -> NodeId {
-        self.add(NodeKind::Reduce { op, space, value }, Type::Scalar(ty), Shape::Event)
+    pub fn reduce(
+        &mut self,
+        op: ReduceOp,
+        space: NodeId,
+        value: Option<NodeId>,
+        ty: ScalarType,
+    ) -> NodeId {
+        self.add(
+            NodeKind::Reduce { op, space, value },
+            Type::Scalar(ty),
+            Shape::Event,
+        )
     }
 
     pub fn space(&mut self, kind: NodeKind) -> NodeId {

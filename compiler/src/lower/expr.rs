@@ -34,19 +34,43 @@ impl Lowerer<'_> {
             ExprKind::Member { base, member } => self.member(base, member),
             ExprKind::Bracket { base, inner } => self.bracket(base, inner, e.span),
             ExprKind::Construct { prefix, fields } => self.construct(prefix, fields, e.span),
-            ExprKind::List(_) => self.error("ana::check::list", e.span, "a list can only be an axis argument", "a list", "write edges or categories in an axis: `Var([0, 10, 50])`"),
-            ExprKind::Named { name, .. } => self.error("ana::check::named_arg", name.span, "named arguments are only for axes", "not an axis", "axes take `name = \"...\"`; functions take arguments by position"),
+            ExprKind::List(_) => self.error(
+                "ana::check::list",
+                e.span,
+                "a list can only be an axis argument",
+                "a list",
+                "write edges or categories in an axis: `Var([0, 10, 50])`",
+            ),
+            ExprKind::Named { name, .. } => self.error(
+                "ana::check::named_arg",
+                name.span,
+                "named arguments are only for axes",
+                "not an axis",
+                "axes take `name = \"...\"`; functions take arguments by position",
+            ),
             ExprKind::If { cond, then, else_ } => {
                 let c = self.expr(cond);
                 let t = self.expr(then);
                 let f = self.expr(else_);
-                let (Some(c), Some(t), Some(f)) = (self.num(&c, cond.span), self.num(&t, then.span), self.num(&f, else_.span)) else {
+                let (Some(c), Some(t), Some(f)) = (
+                    self.num(&c, cond.span),
+                    self.num(&t, then.span),
+                    self.num(&f, else_.span),
+                ) else {
                     return Val::Error;
                 };
                 if self.b.scalar_type(c) != Some(ScalarType::Bool) {
-                    return self.error("ana::check::type", cond.span, "the condition of `if` must be a Bool", "not a Bool", "compare it: `x > 0`");
+                    return self.error(
+                        "ana::check::type",
+                        cond.span,
+                        "the condition of `if` must be a Bool",
+                        "not a Bool",
+                        "compare it: `x > 0`",
+                    );
                 }
-                let Some((t, f)) = self.same_type(t, f, then.span.to(else_.span)) else { return Val::Error };
+                let Some((t, f)) = self.same_type(t, f, then.span.to(else_.span)) else {
+                    return Val::Error;
+                };
                 match self.unify_nums(&[Val::Num(c), Val::Num(t), Val::Num(f)], e.span) {
                     Some((_, n)) => Val::Num(self.b.select(n[0], n[1], n[2])),
                     None => Val::Error,
@@ -59,15 +83,15 @@ impl Lowerer<'_> {
     /// `let`s, parameters and regions; then branches.
     fn name(&mut self, name: &str, span: Span) -> Val {
         for i in (0..self.scopes.len()).rev() {
-            if let Some((n, v)) = &self.scopes[i].binder {
-                if n == name {
-                    return v.clone();
-                }
+            if let Some((n, v)) = &self.scopes[i].binder
+                && n == name
+            {
+                return v.clone();
             }
-            if let Some(obj) = self.scopes[i].implicit.clone() {
-                if let Some(v) = self.obj_member(&obj, name) {
-                    return v;
-                }
+            if let Some(obj) = self.scopes[i].implicit.clone()
+                && let Some(v) = self.obj_member(&obj, name)
+            {
+                return v;
             }
         }
         if let Some(g) = self.globals.get(name) {
@@ -90,14 +114,26 @@ impl Lowerer<'_> {
             }
         }
         if let Some(schema) = self.schema {
-            candidates.extend(schema.branches.iter().filter(|b| !b.jagged).map(|b| b.name.clone()));
+            candidates.extend(
+                schema
+                    .branches
+                    .iter()
+                    .filter(|b| !b.jagged)
+                    .map(|b| b.name.clone()),
+            );
         }
         let help = match did_you_mean(name, candidates.iter().map(String::as_str)) {
             Some(s) => format!("did you mean `{s}`?"),
             None if super::call::is_function(name) => format!("`{name}` is a function: call it, `{name}(...)`"),
             None => "names are bound with `let`, `param` or `region` before use; branches are read as `Prefix{field}` or by their full name (`MET_pt`)".to_string(),
         };
-        self.error("ana::check::unknown_name", span, format!("unknown name `{name}`"), "not defined", help)
+        self.error(
+            "ana::check::unknown_name",
+            span,
+            format!("unknown name `{name}`"),
+            "not defined",
+            help,
+        )
     }
 
     /// A number node, or a diagnostic saying what the value is instead.
@@ -105,13 +141,31 @@ impl Lowerer<'_> {
         let (what, help) = match v {
             Val::Num(n) => return Some(*n),
             Val::Error => return None,
-            Val::Coll(_) => ("a collection is used where a number is needed", "reduce it (`count(c)`, `sum(c.pt)`, `any(c.pt > 20)`) or pick one object (`c[0]`, `first(c)`) and a field"),
-            Val::Obj(_) => ("an object is used where a number is needed", "take one of its fields: `.pt`, `.eta`, ..."),
-            Val::Vec4(_) => ("a four-vector is used where a number is needed", "take a component: `.pt`, `.mass`, `.eta`, `.phi`, `.px`, ..."),
-            Val::Str(_) => ("a string is used where a number is needed", "strings only name branches and labels"),
+            Val::Coll(_) => (
+                "a collection is used where a number is needed",
+                "reduce it (`count(c)`, `sum(c.pt)`, `any(c.pt > 20)`) or pick one object (`c[0]`, `first(c)`) and a field",
+            ),
+            Val::Obj(_) => (
+                "an object is used where a number is needed",
+                "take one of its fields: `.pt`, `.eta`, ...",
+            ),
+            Val::Vec4(_) => (
+                "a four-vector is used where a number is needed",
+                "take a component: `.pt`, `.mass`, `.eta`, `.phi`, `.px`, ...",
+            ),
+            Val::Str(_) => (
+                "a string is used where a number is needed",
+                "strings only name branches and labels",
+            ),
         };
         let d = v.describe(&self.b);
-        self.error("ana::check::not_a_number", span, what, format!("this is {d}"), help);
+        self.error(
+            "ana::check::not_a_number",
+            span,
+            what,
+            format!("this is {d}"),
+            help,
+        );
         None
     }
 
@@ -132,7 +186,7 @@ impl Lowerer<'_> {
     pub(crate) fn common_shape(&mut self, vals: &[Val], span: Span) -> Option<Shape> {
         let mut shape = Shape::Event;
         for v in vals {
-            let Some(s) = v.shape(&self.b) else { return None };
+            let s = v.shape(&self.b)?;
             shape = match (shape, s) {
                 (Shape::Event, s) => s,
                 (cur, Shape::Event) => cur,
@@ -168,26 +222,54 @@ impl Lowerer<'_> {
     }
 
     /// Int and Int stay Int; otherwise both become Float. Bools are not numbers.
-    pub(crate) fn same_type(&mut self, l: NodeId, r: NodeId, span: Span) -> Option<(NodeId, NodeId)> {
+    pub(crate) fn same_type(
+        &mut self,
+        l: NodeId,
+        r: NodeId,
+        span: Span,
+    ) -> Option<(NodeId, NodeId)> {
         let (tl, tr) = (self.b.scalar_type(l), self.b.scalar_type(r));
         if tl == tr {
             return Some((l, r));
         }
         if tl == Some(ScalarType::Bool) || tr == Some(ScalarType::Bool) {
-            self.error("ana::check::type", span, "a Bool is mixed with a number", "Bool and number", "convert explicitly: `if b then 1 else 0`, or compare the number");
+            self.error(
+                "ana::check::type",
+                span,
+                "a Bool is mixed with a number",
+                "Bool and number",
+                "convert explicitly: `if b then 1 else 0`, or compare the number",
+            );
             return None;
         }
-        Some((self.b.cast(l, ScalarType::Float), self.b.cast(r, ScalarType::Float)))
+        Some((
+            self.b.cast(l, ScalarType::Float),
+            self.b.cast(r, ScalarType::Float),
+        ))
     }
 
     fn unary_op(&mut self, op: UnOp, arg: &Expr, span: Span) -> Val {
         let v = self.expr(arg);
-        let Some(n) = self.num(&v, arg.span) else { return Val::Error };
+        let Some(n) = self.num(&v, arg.span) else {
+            return Val::Error;
+        };
         let ty = self.b.scalar_type(n);
         match op {
-            UnOp::Neg if ty == Some(ScalarType::Bool) => self.error("ana::check::type", span, "`-` of a Bool", "a Bool", "use `not` for Bools"),
+            UnOp::Neg if ty == Some(ScalarType::Bool) => self.error(
+                "ana::check::type",
+                span,
+                "`-` of a Bool",
+                "a Bool",
+                "use `not` for Bools",
+            ),
             UnOp::Neg => Val::Num(self.b.unary(UnaryOp::Neg, n)),
-            UnOp::Not if ty != Some(ScalarType::Bool) => self.error("ana::check::type", span, "`not` of a number", "not a Bool", "compare the number first: `not (x > 0)`"),
+            UnOp::Not if ty != Some(ScalarType::Bool) => self.error(
+                "ana::check::type",
+                span,
+                "`not` of a number",
+                "not a Bool",
+                "compare the number first: `not (x > 0)`",
+            ),
             UnOp::Not => Val::Num(self.b.unary(UnaryOp::Not, n)),
         }
     }
@@ -199,30 +281,50 @@ impl Lowerer<'_> {
             return Val::Error;
         }
         // Four-vector sums: `mu0 + mu1`, `z + j`.
-        if op == BinOp::Add && (matches!(lv, Val::Obj(_) | Val::Vec4(_)) || matches!(rv, Val::Obj(_) | Val::Vec4(_))) {
-            let (Some(a), Some(b)) = (self.vec4_of(&lv, l.span), self.vec4_of(&rv, r.span)) else { return Val::Error };
+        if op == BinOp::Add
+            && (matches!(lv, Val::Obj(_) | Val::Vec4(_))
+                || matches!(rv, Val::Obj(_) | Val::Vec4(_)))
+        {
+            let (Some(a), Some(b)) = (self.vec4_of(&lv, l.span), self.vec4_of(&rv, r.span)) else {
+                return Val::Error;
+            };
             let vals = [Val::Vec4(a), Val::Vec4(b)];
-            let Some(shape) = self.common_shape(&vals, span) else { return Val::Error };
-            let (Some(Val::Vec4(a)), Some(Val::Vec4(b))) = (lift(&mut self.b, &vals[0], shape), lift(&mut self.b, &vals[1], shape)) else {
+            let Some(shape) = self.common_shape(&vals, span) else {
+                return Val::Error;
+            };
+            let (Some(Val::Vec4(a)), Some(Val::Vec4(b))) = (
+                lift(&mut self.b, &vals[0], shape),
+                lift(&mut self.b, &vals[1], shape),
+            ) else {
                 return Val::Error;
             };
             return Val::Vec4(a.add(&b, &mut self.b));
         }
         // Object identity: `l != best.0`.
-        if matches!(op, BinOp::Eq | BinOp::Ne) {
-            if let (Val::Obj(a), Val::Obj(b)) = (&lv, &rv) {
-                if a.coll.space != b.coll.space {
-                    return self.error("ana::check::identity", span, "objects of different collections are compared", "different collections", "objects compare by identity within one collection; compare fields instead (`a.pt == b.pt`)");
-                }
-                let ia = Val::Num(a.index_node(&mut self.b));
-                let ib = Val::Num(b.index_node(&mut self.b));
-                let Some((_, n)) = self.unify_nums(&[ia, ib], span) else { return Val::Error };
-                let bop = if op == BinOp::Eq { BinaryOp::Eq } else { BinaryOp::Ne };
-                return Val::Num(self.b.binary(bop, n[0], n[1]));
+        if matches!(op, BinOp::Eq | BinOp::Ne)
+            && let (Val::Obj(a), Val::Obj(b)) = (&lv, &rv)
+        {
+            if a.coll.space != b.coll.space {
+                return self.error("ana::check::identity", span, "objects of different collections are compared", "different collections", "objects compare by identity within one collection; compare fields instead (`a.pt == b.pt`)");
             }
+            let ia = Val::Num(a.index_node(&mut self.b));
+            let ib = Val::Num(b.index_node(&mut self.b));
+            let Some((_, n)) = self.unify_nums(&[ia, ib], span) else {
+                return Val::Error;
+            };
+            let bop = if op == BinOp::Eq {
+                BinaryOp::Eq
+            } else {
+                BinaryOp::Ne
+            };
+            return Val::Num(self.b.binary(bop, n[0], n[1]));
         }
-        let (Some(a), Some(b)) = (self.num(&lv, l.span), self.num(&rv, r.span)) else { return Val::Error };
-        let Some((_, n)) = self.unify_nums(&[Val::Num(a), Val::Num(b)], span) else { return Val::Error };
+        let (Some(a), Some(b)) = (self.num(&lv, l.span), self.num(&rv, r.span)) else {
+            return Val::Error;
+        };
+        let Some((_, n)) = self.unify_nums(&[Val::Num(a), Val::Num(b)], span) else {
+            return Val::Error;
+        };
         let (a, b) = (n[0], n[1]);
         let (ta, tb) = (self.b.scalar_type(a), self.b.scalar_type(b));
         let bool_ = Some(ScalarType::Bool);
@@ -231,23 +333,48 @@ impl Lowerer<'_> {
                 if ta != bool_ || tb != bool_ {
                     let bad = if ta != bool_ { l.span } else { r.span };
                     let word = if op == BinOp::And { "and" } else { "or" };
-                    return self.error("ana::check::type", bad, format!("`{word}` needs Bools"), "not a Bool", "compare numbers first: `x > 0`");
+                    return self.error(
+                        "ana::check::type",
+                        bad,
+                        format!("`{word}` needs Bools"),
+                        "not a Bool",
+                        "compare numbers first: `x > 0`",
+                    );
                 }
-                let bop = if op == BinOp::And { BinaryOp::And } else { BinaryOp::Or };
+                let bop = if op == BinOp::And {
+                    BinaryOp::And
+                } else {
+                    BinaryOp::Or
+                };
                 Val::Num(self.b.binary(bop, a, b))
             }
             BinOp::Eq | BinOp::Ne if ta == bool_ && tb == bool_ => {
-                let bop = if op == BinOp::Eq { BinaryOp::Eq } else { BinaryOp::Ne };
+                let bop = if op == BinOp::Eq {
+                    BinaryOp::Eq
+                } else {
+                    BinaryOp::Ne
+                };
                 Val::Num(self.b.binary(bop, a, b))
             }
             _ => {
                 if ta == bool_ || tb == bool_ {
                     let bad = if ta == bool_ { l.span } else { r.span };
-                    return self.error("ana::check::type", bad, "a Bool is used in arithmetic or an ordering", "a Bool", "combine Bools with `and`/`or`; convert with `if b then 1 else 0`");
+                    return self.error(
+                        "ana::check::type",
+                        bad,
+                        "a Bool is used in arithmetic or an ordering",
+                        "a Bool",
+                        "combine Bools with `and`/`or`; convert with `if b then 1 else 0`",
+                    );
                 }
-                let Some((a, b)) = self.same_type(a, b, span) else { return Val::Error };
+                let Some((a, b)) = self.same_type(a, b, span) else {
+                    return Val::Error;
+                };
                 let (a, b) = if matches!(op, BinOp::Div | BinOp::Mod | BinOp::Pow) {
-                    (self.b.cast(a, ScalarType::Float), self.b.cast(b, ScalarType::Float))
+                    (
+                        self.b.cast(a, ScalarType::Float),
+                        self.b.cast(b, ScalarType::Float),
+                    )
                 } else {
                     (a, b)
                 };
@@ -278,14 +405,29 @@ impl Lowerer<'_> {
             Val::Obj(o) => match o.vec4(&mut self.b) {
                 Some(x) => Some(x),
                 None => {
-                    self.error("ana::check::not_a_vector", span, format!("{} objects are not four-vectors", o.coll.what), "no pt, eta, phi, mass", format!("declare the fields: `{}{{pt, eta, phi, mass, ...}}`", o.coll.what));
+                    self.error(
+                        "ana::check::not_a_vector",
+                        span,
+                        format!("{} objects are not four-vectors", o.coll.what),
+                        "no pt, eta, phi, mass",
+                        format!(
+                            "declare the fields: `{}{{pt, eta, phi, mass, ...}}`",
+                            o.coll.what
+                        ),
+                    );
                     None
                 }
             },
             Val::Error => None,
             other => {
                 let d = other.describe(&self.b);
-                self.error("ana::check::not_a_vector", span, "a four-vector is needed", format!("this is {d}"), "use one object (`mu[0]`, `first(c)`, `best.0`) or a sum (`sum(c)`, `a + b`)");
+                self.error(
+                    "ana::check::not_a_vector",
+                    span,
+                    "a four-vector is needed",
+                    format!("this is {d}"),
+                    "use one object (`mu[0]`, `first(c)`, `best.0`) or a sum (`sum(c)`, `a + b`)",
+                );
                 None
             }
         }
@@ -310,14 +452,23 @@ impl Lowerer<'_> {
             Val::Error => return Val::Error,
             Val::Obj(o) => self.obj_member(&o.clone(), name),
             Val::Coll(c) => {
-                let all = Obj { coll: c.clone(), index: None };
+                let all = Obj {
+                    coll: c.clone(),
+                    index: None,
+                };
                 self.obj_member(&all, name)
             }
             Val::Vec4(x) if VECTOR_PROPS.contains(&name) => x.prop(name, &mut self.b).map(Val::Num),
             Val::Vec4(_) => None,
             other => {
                 let d = other.describe(&self.b);
-                return self.error("ana::check::member", base.span, format!("`.{name}` of something that has no fields"), format!("this is {d}"), "fields belong to collections, objects and four-vectors");
+                return self.error(
+                    "ana::check::member",
+                    base.span,
+                    format!("`.{name}` of something that has no fields"),
+                    format!("this is {d}"),
+                    "fields belong to collections, objects and four-vectors",
+                );
             }
         };
         if let Some(f) = found {
@@ -340,14 +491,30 @@ impl Lowerer<'_> {
         let help = match did_you_mean(name, names.iter().map(String::as_str)) {
             Some(s) => format!("did you mean `{s}`?"),
             None if names.is_empty() => "it has no fields".to_string(),
-            None => format!("available: {}; add a field to the collection's `{{...}}` to read its branch", names.join(", ")),
+            None => format!(
+                "available: {}; add a field to the collection's `{{...}}` to read its branch",
+                names.join(", ")
+            ),
         };
         let d = v.describe(&self.b);
-        self.error("ana::check::unknown_field", member.span, format!("{d} has no field `{name}`"), "no such field", help)
+        self.error(
+            "ana::check::unknown_field",
+            member.span,
+            format!("{d} has no field `{name}`"),
+            "no such field",
+            help,
+        )
     }
 
     /// Runs `f` with a scope over the elements of `coll` (fields bare, `binder` bound).
-    pub(crate) fn in_elements<T>(&mut self, coll: &Rc<super::Coll>, binder: Option<&Ident>, obj: Obj, space: NodeId, f: impl FnOnce(&mut Self) -> T) -> T {
+    pub(crate) fn in_elements<T>(
+        &mut self,
+        coll: &Rc<super::Coll>,
+        binder: Option<&Ident>,
+        obj: Obj,
+        space: NodeId,
+        f: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         let _ = coll;
         let scope = Scope {
             space,
@@ -363,7 +530,10 @@ impl Lowerer<'_> {
     /// Evaluates a predicate or key over the elements of `coll` at event level: `pt > 20` (fields
     /// bare) or `x => x.pt > 20`. The result is lifted to `Elem(coll.space)`.
     pub(crate) fn per_element(&mut self, coll: &Rc<super::Coll>, e: &Expr) -> Option<NodeId> {
-        let obj = Obj { coll: coll.clone(), index: None };
+        let obj = Obj {
+            coll: coll.clone(),
+            index: None,
+        };
         let space = coll.space;
         let (binder, body) = match &e.kind {
             ExprKind::Lambda { param, body } => (Some(param), body.as_ref()),
@@ -387,40 +557,94 @@ impl Lowerer<'_> {
             Val::Error => return Val::Error,
             other => {
                 let d = other.describe(&self.b);
-                return self.error("ana::check::not_a_collection", base.span, "only collections can be indexed or filtered", format!("this is {d}"), "`c[0]` picks an element of a collection, `c[pt > 20]` selects elements");
+                return self.error(
+                    "ana::check::not_a_collection",
+                    base.span,
+                    "only collections can be indexed or filtered",
+                    format!("this is {d}"),
+                    "`c[0]` picks an element of a collection, `c[pt > 20]` selects elements",
+                );
             }
         };
-        let obj = Obj { coll: coll.clone(), index: None };
+        let obj = Obj {
+            coll: coll.clone(),
+            index: None,
+        };
         let (binder, body) = match &inner.kind {
             ExprKind::Lambda { param, body } => (Some(param), body.as_ref()),
             _ => (None, inner),
         };
         let iv = self.in_elements(&coll, binder, obj, coll.space, |l| l.expr(body));
-        let Some(n) = self.num(&iv, body.span) else { return Val::Error };
+        let Some(n) = self.num(&iv, body.span) else {
+            return Val::Error;
+        };
         let ty = self.b.scalar_type(n);
         let shape = self.b.shape(n);
         if ty == Some(ScalarType::Int) && binder.is_none() {
             if shape != Shape::Event {
-                return self.error("ana::check::shape", body.span, "an index must be one value per event", "per element", "index with a number: `c[0]`, `c[-1]`");
+                return self.error(
+                    "ana::check::shape",
+                    body.span,
+                    "an index must be one value per event",
+                    "per element",
+                    "index with a number: `c[0]`, `c[-1]`",
+                );
             }
-            let pick = self.b.add(NodeKind::Pick { op: PickOp::At { index: n }, space: coll.space }, Type::Scalar(ScalarType::Ref(coll.space)), Shape::Event);
-            return Val::Obj(Obj { coll, index: Some(pick) });
+            let pick = self.b.add(
+                NodeKind::Pick {
+                    op: PickOp::At { index: n },
+                    space: coll.space,
+                },
+                Type::Scalar(ScalarType::Ref(coll.space)),
+                Shape::Event,
+            );
+            return Val::Obj(Obj {
+                coll,
+                index: Some(pick),
+            });
         }
         if ty != Some(ScalarType::Bool) {
             let d = iv.describe(&self.b);
-            return self.error("ana::check::type", body.span, "brackets take an index (Int) or a condition (Bool)", format!("this is {d}"), "write `c[0]` or `c[pt > 20]`");
+            return self.error(
+                "ana::check::type",
+                body.span,
+                "brackets take an index (Int) or a condition (Bool)",
+                format!("this is {d}"),
+                "write `c[0]` or `c[pt > 20]`",
+            );
         }
         let mask = match lift(&mut self.b, &Val::Num(n), Shape::Elem(coll.space)) {
             Some(Val::Num(m)) => m,
-            _ => return self.error("ana::check::shape", body.span, format!("the condition is not one value per element of {}", coll.what), "depends on other elements", "use the element's fields, per-event values, or reductions"),
+            _ => {
+                return self.error(
+                    "ana::check::shape",
+                    body.span,
+                    format!(
+                        "the condition is not one value per element of {}",
+                        coll.what
+                    ),
+                    "depends on other elements",
+                    "use the element's fields, per-event values, or reductions",
+                );
+            }
         };
         let _ = span;
         self.filter(&coll, mask)
     }
 
     pub(crate) fn filter(&mut self, coll: &Rc<super::Coll>, mask: NodeId) -> Val {
-        let space = self.b.space(NodeKind::Filter { parent: coll.space, mask });
+        let space = self.b.space(NodeKind::Filter {
+            parent: coll.space,
+            mask,
+        });
         let index = self.b.parent_index(space, 0, coll.space);
-        Val::Coll(Rc::new(super::Coll { space, what: coll.what.clone(), kind: super::CollKind::Derived { parent: coll.clone(), index } }))
+        Val::Coll(Rc::new(super::Coll {
+            space,
+            what: coll.what.clone(),
+            kind: super::CollKind::Derived {
+                parent: coll.clone(),
+                index,
+            },
+        }))
     }
 }

@@ -71,7 +71,12 @@ pub struct Lowerer<'a> {
 }
 
 /// Lowers a parsed script; `params` are the `--set NAME=VALUE` pairs.
-pub fn lower(script: &Script, source: &str, schema: Option<&Schema>, params: &[(String, String)]) -> (Lowered, Vec<Diagnostic>) {
+pub fn lower(
+    script: &Script,
+    source: &str,
+    schema: Option<&Schema>,
+    params: &[(String, String)],
+) -> (Lowered, Vec<Diagnostic>) {
     let mut l = Lowerer {
         b: Builder::new(),
         diags: Vec::new(),
@@ -80,7 +85,10 @@ pub fn lower(script: &Script, source: &str, schema: Option<&Schema>, params: &[(
         globals: IndexMap::new(),
         regions: IndexMap::new(),
         scopes: Vec::new(),
-        params: params.iter().map(|(k, v)| (k.clone(), v.clone(), false)).collect(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone(), false))
+            .collect(),
         default_input: None,
         tree: None,
     };
@@ -89,12 +97,23 @@ pub fn lower(script: &Script, source: &str, schema: Option<&Schema>, params: &[(
     }
     for (name, _, used) in &l.params {
         if !*used {
-            let declared: Vec<&str> = l.globals.iter().filter(|(_, g)| g.what == "parameter").map(|(k, _)| k.as_str()).collect();
-            let mut d = Diagnostic::new("ana::check::unknown_param", Span::new(0, 0), format!("`--set {name}=...`: the script declares no parameter `{name}`"))
-                .label("parameters are declared in the script");
+            let declared: Vec<&str> = l
+                .globals
+                .iter()
+                .filter(|(_, g)| g.what == "parameter")
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let mut d = Diagnostic::new(
+                "ana::check::unknown_param",
+                Span::new(0, 0),
+                format!("`--set {name}=...`: the script declares no parameter `{name}`"),
+            )
+            .label("parameters are declared in the script");
             d = match did_you_mean(name, declared.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None if declared.is_empty() => d.help("declare it in the script: `param NAME = default`"),
+                None if declared.is_empty() => {
+                    d.help("declare it in the script: `param NAME = default`")
+                }
                 None => d.help(format!("declared parameters: {}", declared.join(", "))),
             };
             l.diags.push(d);
@@ -107,13 +126,25 @@ pub fn lower(script: &Script, source: &str, schema: Option<&Schema>, params: &[(
         _ => "Events".to_string(),
     };
     graph.tree = tree.clone();
-    let lowered = Lowered { graph, default_input: l.default_input.map(|(p, _)| p), tree };
+    let lowered = Lowered {
+        graph,
+        default_input: l.default_input.map(|(p, _)| p),
+        tree,
+    };
     (lowered, l.diags)
 }
 
 impl<'a> Lowerer<'a> {
-    pub(crate) fn error(&mut self, code: &'static str, span: Span, message: impl Into<String>, label: impl Into<String>, help: impl Into<String>) -> Val {
-        self.diags.push(Diagnostic::new(code, span, message).label(label).help(help));
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Val {
+        self.diags
+            .push(Diagnostic::new(code, span, message).label(label).help(help));
         Val::Error
     }
 
@@ -124,7 +155,10 @@ impl<'a> Lowerer<'a> {
     fn define(&mut self, name: &Ident, val: Val, what: &'static str) {
         if let Some(prev) = self.globals.get(&name.name) {
             let prev_span = prev.span;
-            let line = self.source.get(..prev_span.start).map_or(0, |s| s.lines().count().max(1));
+            let line = self
+                .source
+                .get(..prev_span.start)
+                .map_or(0, |s| s.lines().count().max(1));
             self.error(
                 "ana::check::redefined",
                 name.span,
@@ -135,7 +169,14 @@ impl<'a> Lowerer<'a> {
             return;
         }
         self.name_nodes(&name.name, &val);
-        self.globals.insert(name.name.clone(), Global { val, span: name.span, what });
+        self.globals.insert(
+            name.name.clone(),
+            Global {
+                val,
+                span: name.span,
+                what,
+            },
+        );
     }
 
     /// Hints for dumps: the bound name on the value's nodes.
@@ -162,21 +203,40 @@ impl<'a> Lowerer<'a> {
             StmtKind::Input { path } => {
                 if let Some((_, prev)) = &self.default_input {
                     let _ = prev;
-                    self.error("ana::check::duplicate_input", stmt.span, "the default input is given twice", "second `input`", "keep one `input` statement; files on the command line replace it anyway");
+                    self.error(
+                        "ana::check::duplicate_input",
+                        stmt.span,
+                        "the default input is given twice",
+                        "second `input`",
+                        "keep one `input` statement; files on the command line replace it anyway",
+                    );
                 } else {
                     self.default_input = Some((path.clone(), stmt.span));
                 }
             }
             StmtKind::Tree { name } => {
                 if self.tree.is_some() {
-                    self.error("ana::check::duplicate_tree", stmt.span, "the tree is given twice", "second `tree`", "keep one `tree` statement");
+                    self.error(
+                        "ana::check::duplicate_tree",
+                        stmt.span,
+                        "the tree is given twice",
+                        "second `tree`",
+                        "keep one `tree` statement",
+                    );
                 } else {
-                    if let Some(schema) = self.schema {
-                        if !schema.tree.is_empty() && schema.tree != name.name {
-                            // The schema describes the tree the runtime opened; a different
-                            // name means the checks below would be against the wrong tree.
-                            self.error("ana::check::tree_mismatch", name.span, format!("the input was opened with tree `{}`", schema.tree), "script's tree", "pass --tree or fix the `tree` statement");
-                        }
+                    if let Some(schema) = self.schema
+                        && !schema.tree.is_empty()
+                        && schema.tree != name.name
+                    {
+                        // The schema describes the tree the runtime opened; a different
+                        // name means the checks below would be against the wrong tree.
+                        self.error(
+                            "ana::check::tree_mismatch",
+                            name.span,
+                            format!("the input was opened with tree `{}`", schema.tree),
+                            "script's tree",
+                            "pass --tree or fix the `tree` statement",
+                        );
                     }
                     self.tree = Some((name.name.clone(), name.span));
                 }
@@ -193,8 +253,17 @@ impl<'a> Lowerer<'a> {
                 self.define(name, val, "value");
             }
             StmtKind::Region { name, parent, cond } => self.region(name, parent.as_ref(), cond),
-            StmtKind::Hist { name, region, dims, weight } => self.hist(name, region.as_ref(), dims, weight.as_ref()),
-            StmtKind::Table { name, region, columns } => self.table(name, region.as_ref(), columns),
+            StmtKind::Hist {
+                name,
+                region,
+                dims,
+                weight,
+            } => self.hist(name, region.as_ref(), dims, weight.as_ref()),
+            StmtKind::Table {
+                name,
+                region,
+                columns,
+            } => self.table(name, region.as_ref(), columns),
             StmtKind::Cutflow { regions, .. } => {
                 for r in regions {
                     self.region_mask(r);
@@ -206,10 +275,15 @@ impl<'a> Lowerer<'a> {
     /// A parameter's value: the `--set` value if given (parsed as the default's type), else
     /// the default.
     fn param(&mut self, name: &Ident, default: &Expr) -> Val {
-        let set = self.params.iter_mut().rev().find(|(k, _, _)| *k == name.name).map(|p| {
-            p.2 = true;
-            p.1.clone()
-        });
+        let set = self
+            .params
+            .iter_mut()
+            .rev()
+            .find(|(k, _, _)| *k == name.name)
+            .map(|p| {
+                p.2 = true;
+                p.1.clone()
+            });
         let lit = match (&default.kind, set) {
             (kind, None) => match kind {
                 ExprKind::Int(v) => Literal::Int(*v),
@@ -241,7 +315,10 @@ impl<'a> Lowerer<'a> {
                         return self.error(
                             "ana::check::param_value",
                             default.span,
-                            format!("`--set {}={v}`: the parameter `{}` takes {ty}", name.name, name.name),
+                            format!(
+                                "`--set {}={v}`: the parameter `{}` takes {ty}",
+                                name.name, name.name
+                            ),
                             format!("the default makes it {ty}"),
                             format!("give {ty}, like the default `{}`", self.text(default.span)),
                         );
@@ -263,7 +340,13 @@ impl<'a> Lowerer<'a> {
             None if names.is_empty() => "declare it first: `region NAME: condition`".to_string(),
             None => format!("regions defined so far: {}", names.join(", ")),
         };
-        self.error("ana::check::unknown_region", name.span, format!("no region named `{}`", name.name), "not a region", help);
+        self.error(
+            "ana::check::unknown_region",
+            name.span,
+            format!("no region named `{}`", name.name),
+            "not a region",
+            help,
+        );
         None
     }
 
@@ -284,8 +367,15 @@ impl<'a> Lowerer<'a> {
         }
         self.b.hint(mask, &name.name);
         let id = RegionId(self.b.graph.regions.len() as u32);
-        self.b.graph.regions.push(RegionSpec { name: name.name.clone(), mask });
-        self.b.add(NodeKind::CountRegion { region: id, mask }, Type::Scalar(ScalarType::Bool), Shape::Event);
+        self.b.graph.regions.push(RegionSpec {
+            name: name.name.clone(),
+            mask,
+        });
+        self.b.add(
+            NodeKind::CountRegion { region: id, mask },
+            Type::Scalar(ScalarType::Bool),
+            Shape::Event,
+        );
         self.regions.insert(name.name.clone(), mask);
         self.define(name, Val::Num(mask), "region");
     }
@@ -294,29 +384,62 @@ impl<'a> Lowerer<'a> {
     fn event_bool(&mut self, val: &Val, span: Span, what: &str) -> Option<NodeId> {
         let n = self.num(val, span)?;
         if self.b.scalar_type(n) != Some(ScalarType::Bool) {
-            self.error("ana::check::type", span, format!("{what} must be a Bool"), format!("this is {}", val.describe(&self.b)), "compare it: `x > 0`, `count(c) >= 2`");
+            self.error(
+                "ana::check::type",
+                span,
+                format!("{what} must be a Bool"),
+                format!("this is {}", val.describe(&self.b)),
+                "compare it: `x > 0`, `count(c) >= 2`",
+            );
             return None;
         }
         if self.b.shape(n) != Shape::Event {
-            self.error("ana::check::shape", span, format!("{what} must be one value per event"), "this has one value per element", "reduce it: `any(...)`, `all(...)`, `count(...) > 0`");
+            self.error(
+                "ana::check::shape",
+                span,
+                format!("{what} must be one value per event"),
+                "this has one value per element",
+                "reduce it: `any(...)`, `all(...)`, `count(...) > 0`",
+            );
             return None;
         }
         Some(n)
     }
 
-    fn hist(&mut self, name: &Ident, region: Option<&Ident>, dims: &[HistDim], weight: Option<&Expr>) {
+    fn hist(
+        &mut self,
+        name: &Ident,
+        region: Option<&Ident>,
+        dims: &[HistDim],
+        weight: Option<&Expr>,
+    ) {
         let mask = region.map(|r| self.region_mask(r));
         let mut axes = Vec::new();
         let mut vals = Vec::new();
         let mut spans = Vec::new();
         let many = dims.len() > 1;
         for dim in dims {
-            let default_name = if many { self.text(dim.value.span).to_string() } else { name.name.clone() };
+            let default_name = if many {
+                self.text(dim.value.span).to_string()
+            } else {
+                name.name.clone()
+            };
             let axis = self.axis(&dim.axis, default_name);
             let v = self.expr(&dim.value);
             if let Some(n) = self.num(&v, dim.value.span) {
-                if self.b.scalar_type(n) == Some(ScalarType::Bool) && !matches!(axis.as_ref().map(|a| &a.kind), Some(AxisKind::Integer { .. } | AxisKind::Category { .. })) {
-                    self.error("ana::check::type", dim.value.span, "a Bool filled into a numeric axis", "a Bool", "use `Int(0, 2)` for a Bool, or fill a number");
+                if self.b.scalar_type(n) == Some(ScalarType::Bool)
+                    && !matches!(
+                        axis.as_ref().map(|a| &a.kind),
+                        Some(AxisKind::Integer { .. } | AxisKind::Category { .. })
+                    )
+                {
+                    self.error(
+                        "ana::check::type",
+                        dim.value.span,
+                        "a Bool filled into a numeric axis",
+                        "a Bool",
+                        "use `Int(0, 2)` for a Bool, or fill a number",
+                    );
                 }
                 vals.push(Val::Num(n));
                 spans.push(dim.value.span);
@@ -324,21 +447,36 @@ impl<'a> Lowerer<'a> {
             axes.push(axis);
         }
         if dims.len() > 2 {
-            self.error("ana::check::hist_dims", name.span, "histograms have one or two axes", format!("{} axes", dims.len()), "split it into several histograms");
+            self.error(
+                "ana::check::hist_dims",
+                name.span,
+                "histograms have one or two axes",
+                format!("{} axes", dims.len()),
+                "split it into several histograms",
+            );
             return;
         }
         let w = weight.and_then(|w| {
             let v = self.expr(w);
             let n = self.num(&v, w.span)?;
             if self.b.scalar_type(n) == Some(ScalarType::Bool) {
-                self.error("ana::check::type", w.span, "a weight must be a number", "a Bool", "use `if cond then 1.0 else 0.0`");
+                self.error(
+                    "ana::check::type",
+                    w.span,
+                    "a weight must be a number",
+                    "a Bool",
+                    "use `if cond then 1.0 else 0.0`",
+                );
                 return None;
             }
             vals.push(Val::Num(n));
             spans.push(w.span);
             Some(())
         });
-        let (Some(axes), true) = (axes.into_iter().collect::<Option<Vec<Axis>>>(), vals.len() == dims.len() + usize::from(w.is_some())) else {
+        let (Some(axes), true) = (
+            axes.into_iter().collect::<Option<Vec<Axis>>>(),
+            vals.len() == dims.len() + usize::from(w.is_some()),
+        ) else {
             return;
         };
         let mask = match mask {
@@ -347,26 +485,57 @@ impl<'a> Lowerer<'a> {
             Some(None) => return,
         };
         let all = spans.iter().copied().reduce(Span::to).unwrap_or(name.span);
-        let Some((shape, nodes)) = self.unify_nums(&vals, all) else { return };
-        let nodes: Vec<NodeId> = nodes.into_iter().map(|n| self.b.cast(n, ScalarType::Float)).collect();
+        let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
+            return;
+        };
+        let nodes: Vec<NodeId> = nodes
+            .into_iter()
+            .map(|n| self.b.cast(n, ScalarType::Float))
+            .collect();
         let (values, weight) = if w.is_some() {
             let (v, w) = nodes.split_at(nodes.len() - 1);
             (v.to_vec(), w.first().copied())
         } else {
             (nodes, None)
         };
-        if self.globals.contains_key(&name.name) || self.b.graph.hists.iter().any(|h| h.name == name.name) {
-            self.error("ana::check::redefined", name.span, format!("`{}` is already defined", name.name), "defined again here", "outputs need distinct names");
+        if self.globals.contains_key(&name.name)
+            || self.b.graph.hists.iter().any(|h| h.name == name.name)
+        {
+            self.error(
+                "ana::check::redefined",
+                name.span,
+                format!("`{}` is already defined", name.name),
+                "defined again here",
+                "outputs need distinct names",
+            );
             return;
         }
-        let storage = if weight.is_some() { Storage::Weighted } else { Storage::Double };
+        let storage = if weight.is_some() {
+            Storage::Weighted
+        } else {
+            Storage::Double
+        };
         let hist = HistId(self.b.graph.hists.len() as u32);
-        self.b.graph.hists.push(HistSpec { name: name.name.clone(), axes, storage });
+        self.b.graph.hists.push(HistSpec {
+            name: name.name.clone(),
+            axes,
+            storage,
+        });
         let space = match shape {
             Shape::Event => None,
             Shape::Elem(s) => Some(s),
         };
-        self.b.add(NodeKind::Fill { hist, space, region: mask, values, weight }, Type::Scalar(ScalarType::Bool), Shape::Event);
+        self.b.add(
+            NodeKind::Fill {
+                hist,
+                space,
+                region: mask,
+                values,
+                weight,
+            },
+            Type::Scalar(ScalarType::Bool),
+            Shape::Event,
+        );
     }
 
     fn table(&mut self, name: &Ident, region: Option<&Ident>, columns: &[Column]) {
@@ -375,16 +544,33 @@ impl<'a> Lowerer<'a> {
         let mut specs = Vec::new();
         for (i, col) in columns.iter().enumerate() {
             if columns[..i].iter().any(|c| c.name == col.name) {
-                self.error("ana::check::duplicate_column", col.name_span, format!("column `{}` appears twice", col.name), "again here", "columns need distinct names");
+                self.error(
+                    "ana::check::duplicate_column",
+                    col.name_span,
+                    format!("column `{}` appears twice", col.name),
+                    "again here",
+                    "columns need distinct names",
+                );
             }
             let v = self.expr(&col.value);
-            let Some(n) = self.num(&v, col.value.span) else { continue };
+            let Some(n) = self.num(&v, col.value.span) else {
+                continue;
+            };
             let dtype = self.column_type(n);
-            specs.push(ColumnSpec { name: col.name.clone(), dtype });
+            specs.push(ColumnSpec {
+                name: col.name.clone(),
+                dtype,
+            });
             vals.push(Val::Num(n));
         }
         if columns.is_empty() {
-            self.error("ana::check::empty_table", name.span, "a table needs at least one column", "no columns", "write `table t { x = expr, \"any name\" = expr }`");
+            self.error(
+                "ana::check::empty_table",
+                name.span,
+                "a table needs at least one column",
+                "no columns",
+                "write `table t { x = expr, \"any name\" = expr }`",
+            );
             return;
         }
         if vals.len() != columns.len() {
@@ -395,19 +581,45 @@ impl<'a> Lowerer<'a> {
             Some(Some(m)) => Some(m),
             Some(None) => return,
         };
-        let all = columns.iter().map(|c| c.value.span).reduce(Span::to).unwrap_or(name.span);
-        let Some((shape, nodes)) = self.unify_nums(&vals, all) else { return };
-        if self.globals.contains_key(&name.name) || self.b.graph.tables.iter().any(|t| t.name == name.name) {
-            self.error("ana::check::redefined", name.span, format!("`{}` is already defined", name.name), "defined again here", "outputs need distinct names");
+        let all = columns
+            .iter()
+            .map(|c| c.value.span)
+            .reduce(Span::to)
+            .unwrap_or(name.span);
+        let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
+            return;
+        };
+        if self.globals.contains_key(&name.name)
+            || self.b.graph.tables.iter().any(|t| t.name == name.name)
+        {
+            self.error(
+                "ana::check::redefined",
+                name.span,
+                format!("`{}` is already defined", name.name),
+                "defined again here",
+                "outputs need distinct names",
+            );
             return;
         }
         let table = TableId(self.b.graph.tables.len() as u32);
-        self.b.graph.tables.push(TableSpec { name: name.name.clone(), columns: specs });
+        self.b.graph.tables.push(TableSpec {
+            name: name.name.clone(),
+            columns: specs,
+        });
         let space = match shape {
             Shape::Event => None,
             Shape::Elem(s) => Some(s),
         };
-        self.b.add(NodeKind::Append { table, space, region: mask, columns: nodes }, Type::Scalar(ScalarType::Bool), Shape::Event);
+        self.b.add(
+            NodeKind::Append {
+                table,
+                space,
+                region: mask,
+                columns: nodes,
+            },
+            Type::Scalar(ScalarType::Bool),
+            Shape::Event,
+        );
     }
 
     /// F32/I32 for a plain load (possibly gathered) of a float32/int32 branch, else by type.
@@ -440,7 +652,13 @@ impl<'a> Lowerer<'a> {
         let mut ok = true;
         for f in specs {
             if fields.contains_key(&f.name.name) {
-                self.error("ana::check::duplicate_field", f.name.span, format!("field `{}` is listed twice", f.name.name), "again here", "list each field once");
+                self.error(
+                    "ana::check::duplicate_field",
+                    f.name.span,
+                    format!("field `{}` is listed twice", f.name.name),
+                    "again here",
+                    "list each field once",
+                );
                 continue;
             }
             let branch = match &f.branch {
@@ -453,7 +671,13 @@ impl<'a> Lowerer<'a> {
                     }
                     other => {
                         let d = other.describe(&self.b);
-                        self.error("ana::check::type", e.span, "a field's branch must be a string", format!("this is {d}"), "write `btag = \"Jet_btagDeepB\"` or use a string `param`");
+                        self.error(
+                            "ana::check::type",
+                            e.span,
+                            "a field's branch must be a string",
+                            format!("this is {d}"),
+                            "write `btag = \"Jet_btagDeepB\"` or use a string `param`",
+                        );
                         ok = false;
                         continue;
                     }
@@ -471,7 +695,16 @@ impl<'a> Lowerer<'a> {
             }
         }
         if specs.is_empty() {
-            return self.error("ana::check::empty_collection", span, "a collection needs at least one field", "no fields", format!("list the fields the script uses: `{}{{pt, eta, phi, mass}}`", prefix.name));
+            return self.error(
+                "ana::check::empty_collection",
+                span,
+                "a collection needs at least one field",
+                "no fields",
+                format!(
+                    "list the fields the script uses: `{}{{pt, eta, phi, mass}}`",
+                    prefix.name
+                ),
+            );
         }
         if !ok {
             return Val::Error;
@@ -480,8 +713,14 @@ impl<'a> Lowerer<'a> {
         let counter = match self.schema {
             None => Counter::Branch(self.b.branch(&counter_name, PhysType::I32, false)),
             Some(schema) => match schema.branch(&counter_name) {
-                Some(sb) if !sb.jagged && sb.phys.is_some_and(|p| p.value_type() == ScalarType::Int) => {
-                    Counter::Branch(self.b.branch(&counter_name, sb.phys.unwrap_or(PhysType::I32), false))
+                Some(sb)
+                    if !sb.jagged && sb.phys.is_some_and(|p| p.value_type() == ScalarType::Int) =>
+                {
+                    Counter::Branch(self.b.branch(
+                        &counter_name,
+                        sb.phys.unwrap_or(PhysType::I32),
+                        false,
+                    ))
                 }
                 _ => match counter_from_field {
                     Some((_, Some(c))) => match schema.branch(&c).and_then(|b| b.phys) {
@@ -497,13 +736,26 @@ impl<'a> Lowerer<'a> {
             },
         };
         let space = self.b.space(NodeKind::Source { counter });
-        Val::Coll(Rc::new(Coll { space, what: prefix.name.clone(), kind: CollKind::Source { fields } }))
+        Val::Coll(Rc::new(Coll {
+            space,
+            what: prefix.name.clone(),
+            kind: CollKind::Source { fields },
+        }))
     }
 
     /// The physical type of a branch (and its counter), checked against the schema if any.
-    fn branch_type(&mut self, name: &str, jagged: bool, span: Span) -> Option<(PhysType, Option<String>)> {
+    fn branch_type(
+        &mut self,
+        name: &str,
+        jagged: bool,
+        span: Span,
+    ) -> Option<(PhysType, Option<String>)> {
         let Some(schema) = self.schema else {
-            let phys = if !jagged && is_counter_name(name) { PhysType::I32 } else { PhysType::F32 };
+            let phys = if !jagged && is_counter_name(name) {
+                PhysType::I32
+            } else {
+                PhysType::F32
+            };
             return Some((phys, None));
         };
         let Some(sb) = schema.branch(name) else {
@@ -511,20 +763,47 @@ impl<'a> Lowerer<'a> {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("`ana inspect` lists the branches of tree `{}`", schema.tree),
             };
-            self.error("ana::check::unknown_branch", span, format!("the input has no branch `{name}`"), "not in the input", help);
+            self.error(
+                "ana::check::unknown_branch",
+                span,
+                format!("the input has no branch `{name}`"),
+                "not in the input",
+                help,
+            );
             return None;
         };
         let Some(phys) = sb.phys else {
-            self.error("ana::check::unsupported_branch", span, format!("branch `{name}` has type {}, which ana cannot read", sb.type_name), "unsupported type", "ana reads numbers, booleans, and lists of them");
+            self.error(
+                "ana::check::unsupported_branch",
+                span,
+                format!(
+                    "branch `{name}` has type {}, which ana cannot read",
+                    sb.type_name
+                ),
+                "unsupported type",
+                "ana reads numbers, booleans, and lists of them",
+            );
             return None;
         };
         if sb.jagged != jagged {
             let (label, help) = if jagged {
-                ("one value per event", format!("use it as a per-event value: `{name}`"))
+                (
+                    "one value per event",
+                    format!("use it as a per-event value: `{name}`"),
+                )
             } else {
-                ("a list per event", "read it as a field of a collection: `Prefix{field}`".to_string())
+                (
+                    "a list per event",
+                    "read it as a field of a collection: `Prefix{field}`".to_string(),
+                )
             };
-            self.error("ana::check::branch_shape", span, format!("branch `{name}` ({}) is {label}", sb.type_name), label, help);
+            self.error(
+                "ana::check::branch_shape",
+                span,
+                format!("branch `{name}` ({}) is {label}", sb.type_name),
+                label,
+                help,
+            );
             return None;
         }
         Some((phys, sb.counter.clone()))
@@ -532,9 +811,15 @@ impl<'a> Lowerer<'a> {
 
     /// A flat branch by name, as a per-event value.
     fn flat_branch(&mut self, name: &str, span: Span) -> Val {
-        let Some((phys, _)) = self.branch_type(name, false, span) else { return Val::Error };
+        let Some((phys, _)) = self.branch_type(name, false, span) else {
+            return Val::Error;
+        };
         let id = self.b.branch(name, phys, false);
-        Val::Num(self.b.add(NodeKind::LoadEvent { branch: id }, Type::Scalar(phys.value_type()), Shape::Event))
+        Val::Num(self.b.add(
+            NodeKind::LoadEvent { branch: id },
+            Type::Scalar(phys.value_type()),
+            Shape::Event,
+        ))
     }
 }
 

@@ -37,8 +37,18 @@ pub struct Obj {
 /// (px, py, pz, e).
 #[derive(Clone, Copy, Debug)]
 pub enum V4 {
-    Polar { pt: NodeId, eta: NodeId, phi: NodeId, mass: NodeId },
-    Cart { px: NodeId, py: NodeId, pz: NodeId, e: NodeId },
+    Polar {
+        pt: NodeId,
+        eta: NodeId,
+        phi: NodeId,
+        mass: NodeId,
+    },
+    Cart {
+        px: NodeId,
+        py: NodeId,
+        pz: NodeId,
+        e: NodeId,
+    },
 }
 
 #[derive(Debug)]
@@ -52,14 +62,20 @@ pub struct Coll {
 #[derive(Debug)]
 pub enum CollKind {
     /// From branches: field name -> (branch, physical type).
-    Source { fields: IndexMap<String, (String, PhysType)> },
+    Source {
+        fields: IndexMap<String, (String, PhysType)>,
+    },
     /// Filter or sort of `parent`; `index` is `ParentIndex(space, 0)`.
     Derived { parent: Rc<Coll>, index: NodeId },
     /// Pairs, triples or cross pairs: member m is `members[m].1` (a `Ref` into `members[m].0`).
     Combo { members: Vec<(Rc<Coll>, NodeId)> },
     /// Concatenation: the parents with their parent indices; `first` is true for elements of
     /// the first parent; `tags` are the `flavour` values.
-    Concat { parts: [(Rc<Coll>, NodeId); 2], first: NodeId, tags: [i64; 2] },
+    Concat {
+        parts: [(Rc<Coll>, NodeId); 2],
+        first: NodeId,
+        tags: [i64; 2],
+    },
 }
 
 pub const VECTOR_FIELDS: [&str; 4] = ["pt", "eta", "phi", "mass"];
@@ -113,8 +129,18 @@ impl V4 {
 
     pub fn map(&self, mut f: impl FnMut(NodeId) -> NodeId) -> V4 {
         match *self {
-            V4::Polar { pt, eta, phi, mass } => V4::Polar { pt: f(pt), eta: f(eta), phi: f(phi), mass: f(mass) },
-            V4::Cart { px, py, pz, e } => V4::Cart { px: f(px), py: f(py), pz: f(pz), e: f(e) },
+            V4::Polar { pt, eta, phi, mass } => V4::Polar {
+                pt: f(pt),
+                eta: f(eta),
+                phi: f(phi),
+                mass: f(mass),
+            },
+            V4::Cart { px, py, pz, e } => V4::Cart {
+                px: f(px),
+                py: f(py),
+                pz: f(pz),
+                e: f(e),
+            },
         }
     }
 
@@ -221,7 +247,12 @@ impl Coll {
             }
             CollKind::Concat { parts, .. } => {
                 let b = parts[1].0.field_names();
-                let mut v: Vec<String> = parts[0].0.field_names().into_iter().filter(|f| b.contains(f)).collect();
+                let mut v: Vec<String> = parts[0]
+                    .0
+                    .field_names()
+                    .into_iter()
+                    .filter(|f| b.contains(f))
+                    .collect();
                 v.push("flavour".to_string());
                 v
             }
@@ -246,7 +277,10 @@ impl Coll {
                 let id = b.branch(branch, *phys, true);
                 let ty = phys.value_type();
                 Some(Val::Num(b.add(
-                    NodeKind::LoadElem { branch: id, space: self.space },
+                    NodeKind::LoadElem {
+                        branch: id,
+                        space: self.space,
+                    },
                     Type::Scalar(ty),
                     Shape::Elem(self.space),
                 )))
@@ -258,7 +292,10 @@ impl Coll {
             CollKind::Combo { members } => {
                 if let Ok(m) = name.parse::<usize>() {
                     let (coll, index) = members.get(m)?;
-                    return Some(Val::Obj(Obj { coll: coll.clone(), index: Some(*index) }));
+                    return Some(Val::Obj(Obj {
+                        coll: coll.clone(),
+                        index: Some(*index),
+                    }));
                 }
                 let v = self.vec4(b)?;
                 v.prop(name, b).map(Val::Num)
@@ -273,7 +310,9 @@ impl Coll {
                 }
                 let x = parts[0].0.field(name, b)?;
                 let y = parts[1].0.field(name, b)?;
-                let (Val::Num(x), Val::Num(y)) = (x, y) else { return None };
+                let (Val::Num(x), Val::Num(y)) = (x, y) else {
+                    return None;
+                };
                 let (tx, ty) = (b.scalar_type(x), b.scalar_type(y));
                 let (x, y) = if tx == ty {
                     (x, y)
@@ -298,7 +337,12 @@ impl Coll {
                     }
                     _ => None,
                 };
-                Some(V4::Polar { pt: comp("pt")?, eta: comp("eta")?, phi: comp("phi")?, mass: comp("mass")? })
+                Some(V4::Polar {
+                    pt: comp("pt")?,
+                    eta: comp("eta")?,
+                    phi: comp("phi")?,
+                    mass: comp("mass")?,
+                })
             }
             CollKind::Derived { parent, index } => {
                 let v = parent.vec4(b)?;
@@ -320,8 +364,18 @@ impl Coll {
                 let y = parts[1].0.vec4(b)?.map(|n| b.gather(parts[1].1, n));
                 Some(match (x, y) {
                     (
-                        V4::Polar { pt: a0, eta: a1, phi: a2, mass: a3 },
-                        V4::Polar { pt: b0, eta: b1, phi: b2, mass: b3 },
+                        V4::Polar {
+                            pt: a0,
+                            eta: a1,
+                            phi: a2,
+                            mass: a3,
+                        },
+                        V4::Polar {
+                            pt: b0,
+                            eta: b1,
+                            phi: b2,
+                            mass: b3,
+                        },
                     ) => V4::Polar {
                         pt: b.select(*first, a0, b0),
                         eta: b.select(*first, a1, b1),
@@ -371,7 +425,10 @@ pub fn gather(b: &mut Builder, index: NodeId, v: &Val) -> Val {
         Val::Num(n) => Val::Num(b.gather(index, *n)),
         Val::Obj(o) => {
             let inner = o.index_node(b);
-            Val::Obj(Obj { coll: o.coll.clone(), index: Some(b.gather(index, inner)) })
+            Val::Obj(Obj {
+                coll: o.coll.clone(),
+                index: Some(b.gather(index, inner)),
+            })
         }
         Val::Vec4(v) => Val::Vec4(v.map(|n| b.gather(index, n))),
         other => other.clone(),
@@ -392,7 +449,10 @@ pub fn lift(b: &mut Builder, v: &Val, target: Shape) -> Option<Val> {
             Val::Num(n) => Val::Num(b.broadcast(*n, to)),
             Val::Obj(o) => {
                 let i = o.index_node(b);
-                Val::Obj(Obj { coll: o.coll.clone(), index: Some(b.broadcast(i, to)) })
+                Val::Obj(Obj {
+                    coll: o.coll.clone(),
+                    index: Some(b.broadcast(i, to)),
+                })
             }
             Val::Vec4(x) => Val::Vec4(x.map(|n| b.broadcast(n, to))),
             other => other.clone(),

@@ -22,8 +22,12 @@ pub fn compact_branches(mut graph: Graph) -> Graph {
     };
     for node in &mut graph.nodes {
         match &mut node.kind {
-            NodeKind::Source { counter: Counter::Branch(b) | Counter::SizeOf(b) } => *b = map(*b, &mut branches),
-            NodeKind::LoadEvent { branch } | NodeKind::LoadElem { branch, .. } => *branch = map(*branch, &mut branches),
+            NodeKind::Source {
+                counter: Counter::Branch(b) | Counter::SizeOf(b),
+            } => *b = map(*b, &mut branches),
+            NodeKind::LoadEvent { branch } | NodeKind::LoadElem { branch, .. } => {
+                *branch = map(*branch, &mut branches)
+            }
             _ => {}
         }
     }

@@ -44,13 +44,25 @@ pub fn eliminate_dead(graph: Graph) -> Graph {
         let kind = remap(&node.kind, &map);
         let ty = remap_type(node.ty, &map);
         let shape = remap_shape(node.shape, &map);
-        nodes.push(Node { kind, ty, shape, hint: node.hint.clone() });
+        nodes.push(Node {
+            kind,
+            ty,
+            shape,
+            hint: node.hint.clone(),
+        });
         new_id[i] = NodeId(nodes.len() as u32 - 1);
     }
     let regions = graph
         .regions
         .iter()
-        .map(|r| RegionSpec { name: r.name.clone(), mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask) })
+        .map(|r| RegionSpec {
+            name: r.name.clone(),
+            mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask),
+        })
         .collect();
-    Graph { nodes, regions, ..graph }
+    Graph {
+        nodes,
+        regions,
+        ..graph
+    }
 }

@@ -18,7 +18,11 @@ pub fn fold_constants(graph: Graph) -> Graph {
         let kind = remap(&node.kind, &map);
         let ty = remap_type(node.ty, &map);
         let shape = remap_shape(node.shape, &map);
-        let folded = if shape == Shape::Event { fold(&b, &kind, ty) } else { None };
+        let folded = if shape == Shape::Event {
+            fold(&b, &kind, ty)
+        } else {
+            None
+        };
         let id = match folded {
             Some(lit) => b.konst(lit),
             None => b.add(kind, ty, shape),
@@ -31,9 +35,16 @@ pub fn fold_constants(graph: Graph) -> Graph {
     let regions = graph
         .regions
         .iter()
-        .map(|r| RegionSpec { name: r.name.clone(), mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask) })
+        .map(|r| RegionSpec {
+            name: r.name.clone(),
+            mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask),
+        })
         .collect();
-    Graph { nodes: b.graph.nodes, regions, ..graph }
+    Graph {
+        nodes: b.graph.nodes,
+        regions,
+        ..graph
+    }
 }
 
 fn konst(b: &Builder, id: NodeId) -> Option<&Literal> {

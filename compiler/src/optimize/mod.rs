@@ -31,24 +31,73 @@ pub(crate) fn remap(kind: &NodeKind, f: &impl Fn(NodeId) -> NodeId) -> NodeKind 
     use NodeKind::*;
     match kind {
         Source { counter } => Source { counter: *counter },
-        Filter { parent, mask } => Filter { parent: f(*parent), mask: f(*mask) },
-        Sort { parent, key, descending } => Sort { parent: f(*parent), key: f(*key), descending: *descending },
-        Combinations { parent, k } => Combinations { parent: f(*parent), k: *k },
-        Cartesian { parents } => Cartesian { parents: parents.map(f) },
-        Concat { parents } => Concat { parents: parents.map(f) },
+        Filter { parent, mask } => Filter {
+            parent: f(*parent),
+            mask: f(*mask),
+        },
+        Sort {
+            parent,
+            key,
+            descending,
+        } => Sort {
+            parent: f(*parent),
+            key: f(*key),
+            descending: *descending,
+        },
+        Combinations { parent, k } => Combinations {
+            parent: f(*parent),
+            k: *k,
+        },
+        Cartesian { parents } => Cartesian {
+            parents: parents.map(f),
+        },
+        Concat { parents } => Concat {
+            parents: parents.map(f),
+        },
         Const(l) => Const(l.clone()),
         LoadEvent { branch } => LoadEvent { branch: *branch },
-        LoadElem { branch, space } => LoadElem { branch: *branch, space: f(*space) },
-        Broadcast { value, space } => Broadcast { value: f(*value), space: f(*space) },
-        ParentIndex { space, parent } => ParentIndex { space: f(*space), parent: *parent },
+        LoadElem { branch, space } => LoadElem {
+            branch: *branch,
+            space: f(*space),
+        },
+        Broadcast { value, space } => Broadcast {
+            value: f(*value),
+            space: f(*space),
+        },
+        ParentIndex { space, parent } => ParentIndex {
+            space: f(*space),
+            parent: *parent,
+        },
         SelfIndex { space } => SelfIndex { space: f(*space) },
-        Gather { index, value } => Gather { index: f(*index), value: f(*value) },
-        Unary { op, arg } => Unary { op: *op, arg: f(*arg) },
-        Binary { op, lhs, rhs } => Binary { op: *op, lhs: f(*lhs), rhs: f(*rhs) },
-        Select { cond, then, else_ } => Select { cond: f(*cond), then: f(*then), else_: f(*else_) },
+        Gather { index, value } => Gather {
+            index: f(*index),
+            value: f(*value),
+        },
+        Unary { op, arg } => Unary {
+            op: *op,
+            arg: f(*arg),
+        },
+        Binary { op, lhs, rhs } => Binary {
+            op: *op,
+            lhs: f(*lhs),
+            rhs: f(*rhs),
+        },
+        Select { cond, then, else_ } => Select {
+            cond: f(*cond),
+            then: f(*then),
+            else_: f(*else_),
+        },
         Cast { arg } => Cast { arg: f(*arg) },
-        Reduce { op, space, value } => Reduce { op: *op, space: f(*space), value: value.map(f) },
-        ReduceInner { op, space, value } => ReduceInner { op: *op, space: f(*space), value: value.map(f) },
+        Reduce { op, space, value } => Reduce {
+            op: *op,
+            space: f(*space),
+            value: value.map(f),
+        },
+        ReduceInner { op, space, value } => ReduceInner {
+            op: *op,
+            space: f(*space),
+            value: value.map(f),
+        },
         Pick { op, space } => Pick {
             op: match op {
                 PickOp::First => PickOp::First,
@@ -58,20 +107,34 @@ pub(crate) fn remap(kind: &NodeKind, f: &impl Fn(NodeId) -> NodeId) -> NodeKind 
             },
             space: f(*space),
         },
-        Fill { hist, space, region, values, weight } => Fill {
+        Fill {
+            hist,
+            space,
+            region,
+            values,
+            weight,
+        } => Fill {
             hist: *hist,
             space: space.map(f),
             region: region.map(f),
             values: values.iter().map(|v| f(*v)).collect(),
             weight: weight.map(f),
         },
-        Append { table, space, region, columns } => Append {
+        Append {
+            table,
+            space,
+            region,
+            columns,
+        } => Append {
             table: *table,
             space: space.map(f),
             region: region.map(f),
             columns: columns.iter().map(|v| f(*v)).collect(),
         },
-        CountRegion { region, mask } => CountRegion { region: *region, mask: f(*mask) },
+        CountRegion { region, mask } => CountRegion {
+            region: *region,
+            mask: f(*mask),
+        },
     }
 }
 
