@@ -7,6 +7,7 @@
 
 mod cli;
 mod props;
+mod reference;
 
 use ana_compiler::{CompileOptions, compile, dump, syntax};
 

@@ -114,9 +114,20 @@ impl Builder {
         self.add(NodeKind::Unary { op, arg }, ty, shape)
     }
 
-    /// Operands must already have one shape and (for arithmetic) one type.
+    /// Broadcasts an event operand to the other operand's space (constants in formulas).
+    fn align(&mut self, a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+        match (self.shape(a), self.shape(b)) {
+            (Shape::Event, Shape::Elem(s)) => (self.broadcast(a, s), b),
+            (Shape::Elem(s), Shape::Event) => (a, self.broadcast(b, s)),
+            _ => (a, b),
+        }
+    }
+
+    /// Operands must have one type (for arithmetic); an event operand is broadcast to the
+    /// other's space, other shape differences are the caller's to resolve.
     pub fn binary(&mut self, op: BinaryOp, lhs: NodeId, rhs: NodeId) -> NodeId {
         use BinaryOp::*;
+        let (lhs, rhs) = self.align(lhs, rhs);
         let ty = match op {
             Add | Sub | Mul | Min | Max => self.node(lhs).ty,
             Div | Mod | Pow | Atan2 => Type::Scalar(ScalarType::Float),
@@ -127,6 +138,9 @@ impl Builder {
     }
 
     pub fn select(&mut self, cond: NodeId, then: NodeId, else_: NodeId) -> NodeId {
+        let (cond, then) = self.align(cond, then);
+        let (then, else_) = self.align(then, else_);
+        let (cond, else_) = self.align(cond, else_);
         let ty = self.node(then).ty;
         let shape = self.shape(cond);
         self.add(NodeKind::Select { cond, then, else_ }, ty, shape)
