@@ -1,4 +1,5 @@
-//! `ana graph SCRIPT [--dot]`.
+//! `ana graph SCRIPT [--dot]`: the optimized dataflow graph, as text (one node per line) or
+//! Graphviz DOT.
 
 use std::path::PathBuf;
 
@@ -11,11 +12,23 @@ pub struct Args {
     /// Print Graphviz DOT instead of text.
     #[arg(long)]
     pub dot: bool,
+    /// Set a script parameter: NAME=VALUE (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    let _source = crate::read_script(&args.script)?;
-    Err(Failure::Error(Some(miette::miette!(
-        "ana graph is not available yet"
-    ))))
+    let source = crate::read_script(&args.script)?;
+    let opts = ana_compiler::CompileOptions {
+        schema: None,
+        params: crate::parse_sets(&args.set)?,
+    };
+    let compiled = crate::compile_or_report(&args.script, &source, &opts)?;
+    let out = if args.dot {
+        ana_compiler::dump::dot(&compiled.graph)
+    } else {
+        ana_compiler::dump::text(&compiled.graph)
+    };
+    print!("{out}");
+    Ok(())
 }

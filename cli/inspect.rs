@@ -1,6 +1,16 @@
 //! `ana inspect FILE.root [--json] [--tree T --branch B ... --entries A:B]`.
+//!
+//! Input: a ROOT file and flags. Output: the trees with their branches (type, counter of a
+//! jagged branch, baskets, sizes, compression), or the values of branches per entry, as text
+//! or JSON. Exit 1 for unreadable files, 2 for usage errors (bad flags, a missing file).
 
+use std::fmt::Write as _;
+use std::ops::Range;
 use std::path::PathBuf;
+
+use ana_compiler::abi::{ColumnData, InputColumn};
+use ana_runtime::root::{BranchInfo, RootFile, Tree, Values};
+use serde_json::{Value, json};
 
 use crate::Failure;
 
@@ -22,8 +32,330 @@ pub struct Args {
     pub entries: Option<String>,
 }
 
-pub fn main(_args: Args) -> Result<(), Failure> {
-    Err(Failure::Error(Some(miette::miette!(
-        "ana inspect is not available yet"
-    ))))
+fn usage(msg: String, help: &str) -> Failure {
+    Failure::Usage(miette::miette!(help = help.to_string(), "{msg}"))
+}
+
+pub fn main(args: Args) -> Result<(), Failure> {
+    if !args.file.is_file() {
+        return Err(usage(
+            format!("no such file: {}", args.file.display()),
+            "give the path of a ROOT file",
+        ));
+    }
+    let range = args.entries.as_deref().map(parse_range).transpose()?;
+    let file =
+        RootFile::open(&args.file).map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?;
+    let err = |e: ana_runtime::root::RootError| Failure::Error(Some(miette::miette!("{e}")));
+    if args.branches.is_empty() {
+        if range.is_some() {
+            return Err(usage(
+                "--entries needs --branch".into(),
+                "add --branch B for the values to print",
+            ));
+        }
+        let names = match &args.tree {
+            Some(t) => vec![t.clone()],
+            None => file.tree_names(),
+        };
+        let trees = names
+            .iter()
+            .map(|n| file.tree(n))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        print!(
+            "{}",
+            if args.json {
+                listing_json(&file, &trees)
+            } else {
+                listing_text(&file, &trees)
+            }
+        );
+        return Ok(());
+    }
+    let tree_name = match &args.tree {
+        Some(t) => t.clone(),
+        None => match file.tree_names().as_slice() {
+            [one] => one.clone(),
+            // No TTree: let `tree` explain (an RNTuple, or no trees at all), exit 1.
+            [] => file.rntuple_names().first().cloned().unwrap_or_default(),
+            names => {
+                return Err(usage(
+                    format!(
+                        "{}: which tree? the file has {}",
+                        file.path(),
+                        names.join(", ")
+                    ),
+                    "name one with --tree",
+                ));
+            }
+        },
+    };
+    let tree = file.tree(&tree_name).map_err(err)?;
+    let n = tree.entries();
+    let (a, b) = range.unwrap_or((None, None));
+    let end = b.unwrap_or(n).min(n);
+    let range = a.unwrap_or(0).min(end)..end;
+    let mut columns = Vec::new();
+    for b in &args.branches {
+        columns.push((b.as_str(), tree.read_values(b, range.clone()).map_err(err)?));
+    }
+    if args.json {
+        let values: serde_json::Map<String, Value> = columns
+            .iter()
+            .map(|(b, v)| {
+                (
+                    b.to_string(),
+                    Value::Array(entries_json(v, range.end - range.start)),
+                )
+            })
+            .collect();
+        let out = json!({"tree": tree.name(), "values": values});
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        print!("{}", values_text(&tree, &columns, range));
+    }
+    Ok(())
+}
+
+/// `A:B`, `A:`, `:B`, `:` or a single entry `A`.
+fn parse_range(s: &str) -> Result<(Option<u64>, Option<u64>), Failure> {
+    let bad = || {
+        usage(
+            format!("bad entry range {s:?}"),
+            "write A:B (half-open), A:, :B or A",
+        )
+    };
+    let num = |t: &str| -> Result<Option<u64>, Failure> {
+        let t = t.trim();
+        if t.is_empty() {
+            Ok(None)
+        } else {
+            t.parse().map(Some).map_err(|_| bad())
+        }
+    };
+    match s.split_once(':') {
+        Some((a, b)) => Ok((num(a)?, num(b)?)),
+        None => {
+            let a = num(s)?.ok_or_else(bad)?;
+            Ok((Some(a), Some(a + 1)))
+        }
+    }
+}
+
+fn size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if bytes < 1_000 {
+        format!("{bytes} B")
+    } else if bytes < 1_000_000 {
+        format!("{:.1} kB", b / 1e3)
+    } else if bytes < 1_000_000_000 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
+    }
+}
+
+fn branch_row(b: &BranchInfo) -> [String; 7] {
+    [
+        b.name.clone(),
+        if b.elem.is_some() {
+            b.type_name.clone()
+        } else {
+            format!("{} (unsupported)", b.type_name)
+        },
+        b.counter.clone().unwrap_or_default(),
+        b.baskets.to_string(),
+        size(b.tot_bytes),
+        size(b.zip_bytes),
+        b.codec.map(|c| c.name().to_string()).unwrap_or_default(),
+    ]
+}
+
+fn listing_text(file: &RootFile, trees: &[Tree]) -> String {
+    let mut out = String::new();
+    for t in trees {
+        let _ = writeln!(out, "{} ({} entries)", t.name(), t.entries());
+        let head = [
+            "name",
+            "type",
+            "counter",
+            "baskets",
+            "uncompressed",
+            "compressed",
+            "compression",
+        ];
+        let rows: Vec<[String; 7]> = t.branches().iter().map(branch_row).collect();
+        let mut w = head.map(str::len);
+        for r in &rows {
+            for (k, c) in r.iter().enumerate() {
+                w[k] = w[k].max(c.len());
+            }
+        }
+        let line = |cells: &[String]| -> String {
+            let s: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(k, c)| format!("{c:<width$}", width = w[k]))
+                .collect();
+            s.join(" | ").trim_end().to_string()
+        };
+        let _ = writeln!(out, "{}", line(&head.map(String::from)));
+        let _ = writeln!(
+            out,
+            "{}",
+            w.iter()
+                .map(|&n| "-".repeat(n))
+                .collect::<Vec<_>>()
+                .join("-+-")
+        );
+        for r in &rows {
+            let _ = writeln!(out, "{}", line(r));
+        }
+        out.push('\n');
+    }
+    for r in file.rntuple_names() {
+        let _ = writeln!(out, "{r}: RNTuple (not supported yet)");
+    }
+    if trees.is_empty() && file.rntuple_names().is_empty() {
+        let _ = writeln!(out, "{}: no TTrees", file.path());
+    }
+    out
+}
+
+fn listing_json(file: &RootFile, trees: &[Tree]) -> String {
+    let trees: Vec<Value> = trees
+        .iter()
+        .map(|t| {
+            let branches: Vec<Value> = t
+                .branches()
+                .iter()
+                .map(|b| {
+                    json!({
+                        "name": b.name,
+                        "type": b.type_name,
+                        "supported": b.elem.is_some(),
+                        "jagged": b.jagged,
+                        "counter": b.counter,
+                        "entries": b.entries,
+                        "baskets": b.baskets,
+                        "uncompressed_bytes": b.tot_bytes,
+                        "compressed_bytes": b.zip_bytes,
+                        "compression": b.codec.map(|c| c.name()),
+                    })
+                })
+                .collect();
+            json!({"name": t.name(), "entries": t.entries(), "branches": branches})
+        })
+        .collect();
+    let out = json!({"trees": trees, "rntuples": file.rntuple_names()});
+    serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"
+}
+
+/// Value `i` of a column as JSON: shortest round-trip form for floats (f32 as f32),
+/// non-finite floats as the strings "nan", "inf", "-inf".
+fn value_json(d: &ColumnData, i: usize) -> Value {
+    fn float(s: String) -> Value {
+        match s.parse::<f64>() {
+            Ok(f) if f.is_finite() => json!(f),
+            _ => Value::String(s.to_lowercase()),
+        }
+    }
+    match d {
+        ColumnData::Bool(v) => json!(v[i]),
+        ColumnData::I8(v) => json!(v[i]),
+        ColumnData::U8(v) => json!(v[i]),
+        ColumnData::I16(v) => json!(v[i]),
+        ColumnData::U16(v) => json!(v[i]),
+        ColumnData::I32(v) => json!(v[i]),
+        ColumnData::U32(v) => json!(v[i]),
+        ColumnData::I64(v) => json!(v[i]),
+        ColumnData::U64(v) => json!(v[i]),
+        ColumnData::F32(v) => float(format!("{}", v[i])),
+        ColumnData::F64(v) => float(format!("{}", v[i])),
+    }
+}
+
+fn list(d: &ColumnData, r: Range<u32>) -> Value {
+    Value::Array(
+        (r.start as usize..r.end as usize)
+            .map(|i| value_json(d, i))
+            .collect(),
+    )
+}
+
+/// One JSON value per entry: a number, a list, or a list of lists.
+fn entries_json(v: &Values, n: u64) -> Vec<Value> {
+    let n = n as usize;
+    match v {
+        Values::Column(InputColumn {
+            data,
+            offsets: None,
+        }) => (0..n.min(data.len()))
+            .map(|i| value_json(data, i))
+            .collect(),
+        Values::Column(InputColumn {
+            data,
+            offsets: Some(o),
+        }) => o.windows(2).map(|w| list(data, w[0]..w[1])).collect(),
+        Values::Nested(nv) => nv
+            .outer
+            .windows(2)
+            .map(|w| {
+                Value::Array(
+                    (w[0] as usize..w[1] as usize)
+                        .map(|j| list(&nv.data, nv.inner[j]..nv.inner[j + 1]))
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Array(a) => format!("[{}]", a.iter().map(text).collect::<Vec<_>>().join(", ")),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn values_text(tree: &Tree, columns: &[(&str, Values)], range: Range<u64>) -> String {
+    let n = range.end - range.start;
+    let cols: Vec<Vec<String>> = columns
+        .iter()
+        .map(|(_, v)| entries_json(v, n).iter().map(text).collect())
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} entries {}..{} of {}",
+        tree.name(),
+        range.start,
+        range.end,
+        tree.entries()
+    );
+    let mut head = vec!["entry".to_string()];
+    head.extend(columns.iter().map(|(b, _)| b.to_string()));
+    let mut rows = vec![head];
+    for i in 0..n as usize {
+        let mut r = vec![(range.start + i as u64).to_string()];
+        r.extend(cols.iter().map(|c| c.get(i).cloned().unwrap_or_default()));
+        rows.push(r);
+    }
+    let mut w = vec![0usize; rows[0].len()];
+    for r in &rows {
+        for (k, c) in r.iter().enumerate() {
+            w[k] = w[k].max(c.len());
+        }
+    }
+    for r in &rows {
+        let cells: Vec<String> = r
+            .iter()
+            .enumerate()
+            .map(|(k, c)| format!("{c:<width$}", width = w[k]))
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+    }
+    out
 }

@@ -113,3 +113,30 @@ pub fn read_script(path: &PathBuf) -> Result<String, Failure> {
         ))
     })
 }
+
+/// Parses `--set NAME=VALUE` flags, as a usage error when one has no `=`.
+pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    sets.iter()
+        .map(|s| match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => Err(Failure::Usage(miette::miette!(
+                help = "write --set NAME=VALUE, e.g. --set ptcut=25",
+                "--set {s:?}: expected NAME=VALUE"
+            ))),
+        })
+        .collect()
+}
+
+/// Compiles a script, printing every diagnostic on stderr when it has errors.
+pub fn compile_or_report(
+    path: &std::path::Path,
+    source: &str,
+    opts: &ana_compiler::CompileOptions,
+) -> Result<ana_compiler::Compiled, Failure> {
+    ana_compiler::compile(&path.display().to_string(), source, opts).map_err(|diags| {
+        for d in diags.0 {
+            eprintln!("{:?}", miette::Report::new(d));
+        }
+        Failure::Error(None)
+    })
+}

@@ -4,3 +4,4 @@
 pub mod exec;
 pub mod interp;
 pub mod output;
+pub mod root;

@@ -1,0 +1,835 @@
+//! Checking and lowering: the AST to one dataflow graph, with every error found on the way.
+//!
+//! Input: the [`Script`] from `syntax`, an optional input [`Schema`], and `--set` parameters.
+//! Output: the unoptimized [`Graph`] (shared work already merged by the hash-consing
+//! [`Builder`]) and diagnostics.
+//!
+//! Names, types and shapes are checked in the same walk that builds the graph: what a name
+//! denotes (a number per event, a collection, one object, a four-vector) is a [`Val`] whose
+//! nodes already exist, and shapes are graph spaces, so the checker and the builder cannot
+//! disagree. A failed expression becomes `Val::Error`, which later uses accept silently: each
+//! mistake is reported once, and the walk goes on to report the next.
+//!
+//! Without a schema, a collection `X{f, ...}` reads the counter `nX` as an int32 branch and
+//! each field `X_f` as a jagged float32 branch counted by `nX`; other branches (`MET_pt`) are
+//! read as flat float32. A bare name that is not bound is a flat branch when it looks like one
+//! (it contains `_`, or is `n` followed by a capital: `nJet`); with a schema, when the schema
+//! has it.
+
+mod axis;
+mod builder;
+mod call;
+mod expr;
+mod value;
+
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+pub use builder::Builder;
+pub use value::{Coll, CollKind, Obj, V4, Val};
+
+use crate::ast::*;
+use crate::diagnostics::{Diagnostic, did_you_mean};
+use crate::graph::*;
+use crate::schema::Schema;
+
+/// What lowering produces besides the graph.
+pub struct Lowered {
+    pub graph: Graph,
+    pub default_input: Option<String>,
+    pub tree: String,
+}
+
+/// What a global name denotes.
+#[derive(Clone, Debug)]
+struct Global {
+    val: Val,
+    span: Span,
+    what: &'static str,
+}
+
+/// A name scope inside brackets or a lambda: its elements' space, the bound name, and the
+/// object whose fields are in scope bare (`muons[pt > 20]`).
+struct Scope {
+    space: NodeId,
+    binder: Option<(String, Val)>,
+    implicit: Option<Obj>,
+}
+
+pub struct Lowerer<'a> {
+    pub b: Builder,
+    pub diags: Vec<Diagnostic>,
+    source: &'a str,
+    schema: Option<&'a Schema>,
+    globals: IndexMap<String, Global>,
+    regions: IndexMap<String, NodeId>,
+    scopes: Vec<Scope>,
+    params: Vec<(String, String, bool)>,
+    default_input: Option<(String, Span)>,
+    tree: Option<(String, Span)>,
+}
+
+/// Lowers a parsed script; `params` are the `--set NAME=VALUE` pairs.
+pub fn lower(
+    script: &Script,
+    source: &str,
+    schema: Option<&Schema>,
+    params: &[(String, String)],
+) -> (Lowered, Vec<Diagnostic>) {
+    let mut l = Lowerer {
+        b: Builder::new(),
+        diags: Vec::new(),
+        source,
+        schema,
+        globals: IndexMap::new(),
+        regions: IndexMap::new(),
+        scopes: Vec::new(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone(), false))
+            .collect(),
+        default_input: None,
+        tree: None,
+    };
+    for stmt in &script.stmts {
+        l.stmt(stmt);
+    }
+    for (name, _, used) in &l.params {
+        if !*used {
+            let declared: Vec<&str> = l
+                .globals
+                .iter()
+                .filter(|(_, g)| g.what == "parameter")
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let mut d = Diagnostic::new(
+                "ana::check::unknown_param",
+                Span::new(0, 0),
+                format!("`--set {name}=...`: the script declares no parameter `{name}`"),
+            )
+            .label("parameters are declared in the script");
+            d = match did_you_mean(name, declared.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None if declared.is_empty() => {
+                    d.help("declare it in the script: `param NAME = default`")
+                }
+                None => d.help(format!("declared parameters: {}", declared.join(", "))),
+            };
+            l.diags.push(d);
+        }
+    }
+    let mut graph = std::mem::take(&mut l.b.graph);
+    let tree = match (&l.tree, l.schema) {
+        (Some((t, _)), _) => t.clone(),
+        (None, Some(s)) if !s.tree.is_empty() => s.tree.clone(),
+        _ => "Events".to_string(),
+    };
+    graph.tree = tree.clone();
+    let lowered = Lowered {
+        graph,
+        default_input: l.default_input.map(|(p, _)| p),
+        tree,
+    };
+    (lowered, l.diags)
+}
+
+impl<'a> Lowerer<'a> {
+    pub(crate) fn error(
+        &mut self,
+        code: &'static str,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Val {
+        self.diags
+            .push(Diagnostic::new(code, span, message).label(label).help(help));
+        Val::Error
+    }
+
+    fn text(&self, span: Span) -> &str {
+        self.source.get(span.start..span.end).unwrap_or("")
+    }
+
+    fn define(&mut self, name: &Ident, val: Val, what: &'static str) {
+        if let Some(prev) = self.globals.get(&name.name) {
+            let prev_span = prev.span;
+            let line = self
+                .source
+                .get(..prev_span.start)
+                .map_or(0, |s| s.lines().count().max(1));
+            self.error(
+                "ana::check::redefined",
+                name.span,
+                format!("`{}` is already defined", name.name),
+                "defined again here",
+                format!("names are bound once; the first definition is on line {line}; choose another name"),
+            );
+            return;
+        }
+        self.name_nodes(&name.name, &val);
+        self.globals.insert(
+            name.name.clone(),
+            Global {
+                val,
+                span: name.span,
+                what,
+            },
+        );
+    }
+
+    /// Hints for dumps: the bound name on the value's nodes.
+    fn name_nodes(&mut self, name: &str, val: &Val) {
+        match val {
+            Val::Num(n) => self.b.hint(*n, name),
+            Val::Coll(c) => self.b.hint(c.space, name),
+            Val::Obj(o) => {
+                if let Some(i) = o.index {
+                    self.b.hint(i, name)
+                }
+            }
+            Val::Vec4(V4::Cart { px, py, pz, e }) => {
+                for (n, c) in [(px, "px"), (py, "py"), (pz, "pz"), (e, "e")] {
+                    self.b.hint(*n, &format!("{name}.{c}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        match &stmt.kind {
+            StmtKind::Input { path } => {
+                if let Some((_, prev)) = &self.default_input {
+                    let _ = prev;
+                    self.error(
+                        "ana::check::duplicate_input",
+                        stmt.span,
+                        "the default input is given twice",
+                        "second `input`",
+                        "keep one `input` statement; files on the command line replace it anyway",
+                    );
+                } else {
+                    self.default_input = Some((path.clone(), stmt.span));
+                }
+            }
+            StmtKind::Tree { name } => {
+                if self.tree.is_some() {
+                    self.error(
+                        "ana::check::duplicate_tree",
+                        stmt.span,
+                        "the tree is given twice",
+                        "second `tree`",
+                        "keep one `tree` statement",
+                    );
+                } else {
+                    if let Some(schema) = self.schema
+                        && !schema.tree.is_empty()
+                        && schema.tree != name.name
+                    {
+                        // The schema describes the tree the runtime opened; a different
+                        // name means the checks below would be against the wrong tree.
+                        self.error(
+                            "ana::check::tree_mismatch",
+                            name.span,
+                            format!("the input was opened with tree `{}`", schema.tree),
+                            "script's tree",
+                            "pass --tree or fix the `tree` statement",
+                        );
+                    }
+                    self.tree = Some((name.name.clone(), name.span));
+                }
+            }
+            StmtKind::Param { name, value } => {
+                let val = self.param(name, value);
+                self.define(name, val, "parameter");
+            }
+            StmtKind::Let { name, value } => {
+                let val = self.expr(value);
+                if let Val::Str(_) = val {
+                    self.error("ana::check::string_let", value.span, "`let` cannot bind a string", "a string", "strings name branches: use `param NAME = \"...\"` so it can be set from the command line");
+                }
+                self.define(name, val, "value");
+            }
+            StmtKind::Region { name, parent, cond } => self.region(name, parent.as_ref(), cond),
+            StmtKind::Hist {
+                name,
+                region,
+                dims,
+                weight,
+            } => self.hist(name, region.as_ref(), dims, weight.as_ref()),
+            StmtKind::Table {
+                name,
+                region,
+                columns,
+            } => self.table(name, region.as_ref(), columns),
+            StmtKind::Cutflow { regions, .. } => {
+                for r in regions {
+                    self.region_mask(r);
+                }
+            }
+        }
+    }
+
+    /// A parameter's value: the `--set` value if given (parsed as the default's type), else
+    /// the default.
+    fn param(&mut self, name: &Ident, default: &Expr) -> Val {
+        let set = self
+            .params
+            .iter_mut()
+            .rev()
+            .find(|(k, _, _)| *k == name.name)
+            .map(|p| {
+                p.2 = true;
+                p.1.clone()
+            });
+        let lit = match (&default.kind, set) {
+            (kind, None) => match kind {
+                ExprKind::Int(v) => Literal::Int(*v),
+                ExprKind::Float(v) => Literal::Float(*v),
+                ExprKind::Bool(v) => Literal::Bool(*v),
+                ExprKind::Str(s) => return Val::Str(s.clone()),
+                _ => return Val::Error,
+            },
+            (ExprKind::Str(_), Some(v)) => return Val::Str(v),
+            (kind, Some(v)) => {
+                let parsed = match kind {
+                    ExprKind::Int(_) => v.trim().parse::<i64>().ok().map(Literal::Int),
+                    ExprKind::Float(_) => v.trim().parse::<f64>().ok().map(Literal::Float),
+                    ExprKind::Bool(_) => match v.trim() {
+                        "true" => Some(Literal::Bool(true)),
+                        "false" => Some(Literal::Bool(false)),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let ty = match kind {
+                    ExprKind::Int(_) => "an integer",
+                    ExprKind::Float(_) => "a number",
+                    _ => "`true` or `false`",
+                };
+                match parsed {
+                    Some(l) => l,
+                    None => {
+                        return self.error(
+                            "ana::check::param_value",
+                            default.span,
+                            format!(
+                                "`--set {}={v}`: the parameter `{}` takes {ty}",
+                                name.name, name.name
+                            ),
+                            format!("the default makes it {ty}"),
+                            format!("give {ty}, like the default `{}`", self.text(default.span)),
+                        );
+                    }
+                }
+            }
+        };
+        Val::Num(self.b.konst(lit))
+    }
+
+    /// The mask of a named region, or an error naming the closest region.
+    fn region_mask(&mut self, name: &Ident) -> Option<NodeId> {
+        if let Some(&m) = self.regions.get(&name.name) {
+            return Some(m);
+        }
+        let names: Vec<&str> = self.regions.keys().map(String::as_str).collect();
+        let help = match did_you_mean(&name.name, names.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if names.is_empty() => "declare it first: `region NAME: condition`".to_string(),
+            None => format!("regions defined so far: {}", names.join(", ")),
+        };
+        self.error(
+            "ana::check::unknown_region",
+            name.span,
+            format!("no region named `{}`", name.name),
+            "not a region",
+            help,
+        );
+        None
+    }
+
+    fn region(&mut self, name: &Ident, parent: Option<&Ident>, cond: &Expr) {
+        let parent_mask = parent.map(|p| self.region_mask(p));
+        let val = self.expr(cond);
+        let Some(mask) = self.event_bool(&val, cond.span, "a region's condition") else {
+            self.define(name, Val::Error, "region");
+            return;
+        };
+        let mask = match parent_mask {
+            Some(Some(p)) => self.b.binary(BinaryOp::And, p, mask),
+            Some(None) => return self.define(name, Val::Error, "region"),
+            None => mask,
+        };
+        if self.globals.contains_key(&name.name) {
+            return self.define(name, Val::Error, "region");
+        }
+        self.b.hint(mask, &name.name);
+        let id = RegionId(self.b.graph.regions.len() as u32);
+        self.b.graph.regions.push(RegionSpec {
+            name: name.name.clone(),
+            mask,
+        });
+        self.b.add(
+            NodeKind::CountRegion { region: id, mask },
+            Type::Scalar(ScalarType::Bool),
+            Shape::Event,
+        );
+        self.regions.insert(name.name.clone(), mask);
+        self.define(name, Val::Num(mask), "region");
+    }
+
+    /// A Bool per event, or a diagnostic saying what the value is instead.
+    fn event_bool(&mut self, val: &Val, span: Span, what: &str) -> Option<NodeId> {
+        let n = self.num(val, span)?;
+        if self.b.scalar_type(n) != Some(ScalarType::Bool) {
+            self.error(
+                "ana::check::type",
+                span,
+                format!("{what} must be a Bool"),
+                format!("this is {}", val.describe(&self.b)),
+                "compare it: `x > 0`, `count(c) >= 2`",
+            );
+            return None;
+        }
+        if self.b.shape(n) != Shape::Event {
+            self.error(
+                "ana::check::shape",
+                span,
+                format!("{what} must be one value per event"),
+                "this has one value per element",
+                "reduce it: `any(...)`, `all(...)`, `count(...) > 0`",
+            );
+            return None;
+        }
+        Some(n)
+    }
+
+    fn hist(
+        &mut self,
+        name: &Ident,
+        region: Option<&Ident>,
+        dims: &[HistDim],
+        weight: Option<&Expr>,
+    ) {
+        let mask = region.map(|r| self.region_mask(r));
+        let mut axes = Vec::new();
+        let mut vals = Vec::new();
+        let mut spans = Vec::new();
+        let many = dims.len() > 1;
+        for dim in dims {
+            let default_name = if many {
+                self.text(dim.value.span).to_string()
+            } else {
+                name.name.clone()
+            };
+            let axis = self.axis(&dim.axis, default_name);
+            let v = self.expr(&dim.value);
+            if let Some(n) = self.num(&v, dim.value.span) {
+                if self.b.scalar_type(n) == Some(ScalarType::Bool)
+                    && !matches!(
+                        axis.as_ref().map(|a| &a.kind),
+                        Some(AxisKind::Integer { .. } | AxisKind::Category { .. })
+                    )
+                {
+                    self.error(
+                        "ana::check::type",
+                        dim.value.span,
+                        "a Bool filled into a numeric axis",
+                        "a Bool",
+                        "use `Int(0, 2)` for a Bool, or fill a number",
+                    );
+                }
+                vals.push(Val::Num(n));
+                spans.push(dim.value.span);
+            }
+            axes.push(axis);
+        }
+        if dims.len() > 2 {
+            self.error(
+                "ana::check::hist_dims",
+                name.span,
+                "histograms have one or two axes",
+                format!("{} axes", dims.len()),
+                "split it into several histograms",
+            );
+            return;
+        }
+        let w = weight.and_then(|w| {
+            let v = self.expr(w);
+            let n = self.num(&v, w.span)?;
+            if self.b.scalar_type(n) == Some(ScalarType::Bool) {
+                self.error(
+                    "ana::check::type",
+                    w.span,
+                    "a weight must be a number",
+                    "a Bool",
+                    "use `if cond then 1.0 else 0.0`",
+                );
+                return None;
+            }
+            vals.push(Val::Num(n));
+            spans.push(w.span);
+            Some(())
+        });
+        let (Some(axes), true) = (
+            axes.into_iter().collect::<Option<Vec<Axis>>>(),
+            vals.len() == dims.len() + usize::from(w.is_some()),
+        ) else {
+            return;
+        };
+        let mask = match mask {
+            None => None,
+            Some(Some(m)) => Some(m),
+            Some(None) => return,
+        };
+        let all = spans.iter().copied().reduce(Span::to).unwrap_or(name.span);
+        let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
+            return;
+        };
+        let nodes: Vec<NodeId> = nodes
+            .into_iter()
+            .map(|n| self.b.cast(n, ScalarType::Float))
+            .collect();
+        let (values, weight) = if w.is_some() {
+            let (v, w) = nodes.split_at(nodes.len() - 1);
+            (v.to_vec(), w.first().copied())
+        } else {
+            (nodes, None)
+        };
+        if self.globals.contains_key(&name.name)
+            || self.b.graph.hists.iter().any(|h| h.name == name.name)
+        {
+            self.error(
+                "ana::check::redefined",
+                name.span,
+                format!("`{}` is already defined", name.name),
+                "defined again here",
+                "outputs need distinct names",
+            );
+            return;
+        }
+        let storage = if weight.is_some() {
+            Storage::Weighted
+        } else {
+            Storage::Double
+        };
+        let hist = HistId(self.b.graph.hists.len() as u32);
+        self.b.graph.hists.push(HistSpec {
+            name: name.name.clone(),
+            axes,
+            storage,
+        });
+        let space = match shape {
+            Shape::Event => None,
+            Shape::Elem(s) => Some(s),
+        };
+        self.b.add(
+            NodeKind::Fill {
+                hist,
+                space,
+                region: mask,
+                values,
+                weight,
+            },
+            Type::Scalar(ScalarType::Bool),
+            Shape::Event,
+        );
+    }
+
+    fn table(&mut self, name: &Ident, region: Option<&Ident>, columns: &[Column]) {
+        let mask = region.map(|r| self.region_mask(r));
+        let mut vals = Vec::new();
+        let mut specs = Vec::new();
+        for (i, col) in columns.iter().enumerate() {
+            if columns[..i].iter().any(|c| c.name == col.name) {
+                self.error(
+                    "ana::check::duplicate_column",
+                    col.name_span,
+                    format!("column `{}` appears twice", col.name),
+                    "again here",
+                    "columns need distinct names",
+                );
+            }
+            let v = self.expr(&col.value);
+            let Some(n) = self.num(&v, col.value.span) else {
+                continue;
+            };
+            let dtype = self.column_type(n);
+            specs.push(ColumnSpec {
+                name: col.name.clone(),
+                dtype,
+            });
+            vals.push(Val::Num(n));
+        }
+        if columns.is_empty() {
+            self.error(
+                "ana::check::empty_table",
+                name.span,
+                "a table needs at least one column",
+                "no columns",
+                "write `table t { x = expr, \"any name\" = expr }`",
+            );
+            return;
+        }
+        if vals.len() != columns.len() {
+            return;
+        }
+        let mask = match mask {
+            None => None,
+            Some(Some(m)) => Some(m),
+            Some(None) => return,
+        };
+        let all = columns
+            .iter()
+            .map(|c| c.value.span)
+            .reduce(Span::to)
+            .unwrap_or(name.span);
+        let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
+            return;
+        };
+        if self.globals.contains_key(&name.name)
+            || self.b.graph.tables.iter().any(|t| t.name == name.name)
+        {
+            self.error(
+                "ana::check::redefined",
+                name.span,
+                format!("`{}` is already defined", name.name),
+                "defined again here",
+                "outputs need distinct names",
+            );
+            return;
+        }
+        let table = TableId(self.b.graph.tables.len() as u32);
+        self.b.graph.tables.push(TableSpec {
+            name: name.name.clone(),
+            columns: specs,
+        });
+        let space = match shape {
+            Shape::Event => None,
+            Shape::Elem(s) => Some(s),
+        };
+        self.b.add(
+            NodeKind::Append {
+                table,
+                space,
+                region: mask,
+                columns: nodes,
+            },
+            Type::Scalar(ScalarType::Bool),
+            Shape::Event,
+        );
+    }
+
+    /// F32/I32 for a plain load (possibly gathered) of a float32/int32 branch, else by type.
+    fn column_type(&self, mut n: NodeId) -> ColumnType {
+        loop {
+            match &self.b.node(n).kind {
+                NodeKind::Gather { value, .. } => n = *value,
+                NodeKind::Broadcast { value, .. } => n = *value,
+                NodeKind::LoadElem { branch, .. } | NodeKind::LoadEvent { branch } => {
+                    match self.b.graph.branches.get(branch.0 as usize).map(|b| b.phys) {
+                        Some(PhysType::F32) => return ColumnType::F32,
+                        Some(PhysType::I32) => return ColumnType::I32,
+                        _ => break,
+                    }
+                }
+                _ => break,
+            }
+        }
+        match self.b.scalar_type(n) {
+            Some(ScalarType::Bool) => ColumnType::Bool,
+            Some(ScalarType::Int) => ColumnType::I64,
+            _ => ColumnType::F64,
+        }
+    }
+
+    /// A collection from branches: `Muon{pt, eta, btag = "Muon_btagX"}`.
+    fn construct(&mut self, prefix: &Ident, specs: &[FieldSpec], span: Span) -> Val {
+        let mut fields: IndexMap<String, (String, PhysType)> = IndexMap::new();
+        let mut counter_from_field: Option<(String, Option<String>)> = None;
+        let mut ok = true;
+        for f in specs {
+            if fields.contains_key(&f.name.name) {
+                self.error(
+                    "ana::check::duplicate_field",
+                    f.name.span,
+                    format!("field `{}` is listed twice", f.name.name),
+                    "again here",
+                    "list each field once",
+                );
+                continue;
+            }
+            let branch = match &f.branch {
+                None => format!("{}_{}", prefix.name, f.name.name),
+                Some(e) => match self.expr(e) {
+                    Val::Str(s) => s,
+                    Val::Error => {
+                        ok = false;
+                        continue;
+                    }
+                    other => {
+                        let d = other.describe(&self.b);
+                        self.error(
+                            "ana::check::type",
+                            e.span,
+                            "a field's branch must be a string",
+                            format!("this is {d}"),
+                            "write `btag = \"Jet_btagDeepB\"` or use a string `param`",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                },
+            };
+            let span = f.branch.as_ref().map_or(f.name.span, |e| e.span);
+            match self.branch_type(&branch, true, span) {
+                Some((phys, counter)) => {
+                    if counter_from_field.is_none() {
+                        counter_from_field = Some((branch.clone(), counter));
+                    }
+                    fields.insert(f.name.name.clone(), (branch, phys));
+                }
+                None => ok = false,
+            }
+        }
+        if specs.is_empty() {
+            return self.error(
+                "ana::check::empty_collection",
+                span,
+                "a collection needs at least one field",
+                "no fields",
+                format!(
+                    "list the fields the script uses: `{}{{pt, eta, phi, mass}}`",
+                    prefix.name
+                ),
+            );
+        }
+        if !ok {
+            return Val::Error;
+        }
+        let counter_name = format!("n{}", prefix.name);
+        let counter = match self.schema {
+            None => Counter::Branch(self.b.branch(&counter_name, PhysType::I32, false)),
+            Some(schema) => match schema.branch(&counter_name) {
+                Some(sb)
+                    if !sb.jagged && sb.phys.is_some_and(|p| p.value_type() == ScalarType::Int) =>
+                {
+                    Counter::Branch(self.b.branch(
+                        &counter_name,
+                        sb.phys.unwrap_or(PhysType::I32),
+                        false,
+                    ))
+                }
+                _ => match counter_from_field {
+                    Some((_, Some(c))) => match schema.branch(&c).and_then(|b| b.phys) {
+                        Some(p) => Counter::Branch(self.b.branch(&c, p, false)),
+                        None => return Val::Error,
+                    },
+                    Some((field, None)) => {
+                        let phys = fields.values().next().map_or(PhysType::F32, |f| f.1);
+                        Counter::SizeOf(self.b.branch(&field, phys, true))
+                    }
+                    None => return Val::Error,
+                },
+            },
+        };
+        let space = self.b.space(NodeKind::Source { counter });
+        Val::Coll(Rc::new(Coll {
+            space,
+            what: prefix.name.clone(),
+            kind: CollKind::Source { fields },
+        }))
+    }
+
+    /// The physical type of a branch (and its counter), checked against the schema if any.
+    fn branch_type(
+        &mut self,
+        name: &str,
+        jagged: bool,
+        span: Span,
+    ) -> Option<(PhysType, Option<String>)> {
+        let Some(schema) = self.schema else {
+            let phys = if !jagged && is_counter_name(name) {
+                PhysType::I32
+            } else {
+                PhysType::F32
+            };
+            return Some((phys, None));
+        };
+        let Some(sb) = schema.branch(name) else {
+            let help = match did_you_mean(name, schema.branches.iter().map(|b| b.name.as_str())) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("`ana inspect` lists the branches of tree `{}`", schema.tree),
+            };
+            self.error(
+                "ana::check::unknown_branch",
+                span,
+                format!("the input has no branch `{name}`"),
+                "not in the input",
+                help,
+            );
+            return None;
+        };
+        let Some(phys) = sb.phys else {
+            self.error(
+                "ana::check::unsupported_branch",
+                span,
+                format!(
+                    "branch `{name}` has type {}, which ana cannot read",
+                    sb.type_name
+                ),
+                "unsupported type",
+                "ana reads numbers, booleans, and lists of them",
+            );
+            return None;
+        };
+        if sb.jagged != jagged {
+            let (label, help) = if jagged {
+                (
+                    "one value per event",
+                    format!("use it as a per-event value: `{name}`"),
+                )
+            } else {
+                (
+                    "a list per event",
+                    "read it as a field of a collection: `Prefix{field}`".to_string(),
+                )
+            };
+            self.error(
+                "ana::check::branch_shape",
+                span,
+                format!("branch `{name}` ({}) is {label}", sb.type_name),
+                label,
+                help,
+            );
+            return None;
+        }
+        Some((phys, sb.counter.clone()))
+    }
+
+    /// A flat branch by name, as a per-event value.
+    fn flat_branch(&mut self, name: &str, span: Span) -> Val {
+        let Some((phys, _)) = self.branch_type(name, false, span) else {
+            return Val::Error;
+        };
+        let id = self.b.branch(name, phys, false);
+        Val::Num(self.b.add(
+            NodeKind::LoadEvent { branch: id },
+            Type::Scalar(phys.value_type()),
+            Shape::Event,
+        ))
+    }
+}
+
+/// `nMuon`, `nJet`: the NanoAOD counter naming.
+fn is_counter_name(name: &str) -> bool {
+    let mut c = name.chars();
+    c.next() == Some('n') && c.next().is_some_and(|x| x.is_ascii_uppercase())
+}
+
+/// Whether an unbound name may be read as a branch without a schema.
+fn looks_like_branch(name: &str) -> bool {
+    name.contains('_') || is_counter_name(name)
+}

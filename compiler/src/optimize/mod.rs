@@ -1,0 +1,153 @@
+//! Graph optimizations, one pass per file, run in this order by [`optimize`]:
+//! `fold` (constant folding, re-sharing what folding makes equal), `dce` (dead-node
+//! elimination), `branches` (keep only the branches the graph reads, in first-use order).
+//!
+//! Input: a valid graph from `lower`. Output: a valid graph computing the same sinks.
+//! Each pass rebuilds the node table; [`remap`] rewrites a node's references.
+
+mod branches;
+mod dce;
+mod fold;
+
+use crate::graph::*;
+
+pub use branches::compact_branches;
+pub use dce::eliminate_dead;
+pub use fold::fold_constants;
+
+/// Runs every pass.
+pub fn optimize(graph: Graph) -> Graph {
+    let g = fold_constants(graph);
+    debug_assert!(g.validate().is_ok(), "fold broke the graph");
+    let g = eliminate_dead(g);
+    debug_assert!(g.validate().is_ok(), "dce broke the graph");
+    let g = compact_branches(g);
+    debug_assert!(g.validate().is_ok(), "branches broke the graph");
+    g
+}
+
+/// A node kind with every node reference passed through `f`.
+pub(crate) fn remap(kind: &NodeKind, f: &impl Fn(NodeId) -> NodeId) -> NodeKind {
+    use NodeKind::*;
+    match kind {
+        Source { counter } => Source { counter: *counter },
+        Filter { parent, mask } => Filter {
+            parent: f(*parent),
+            mask: f(*mask),
+        },
+        Sort {
+            parent,
+            key,
+            descending,
+        } => Sort {
+            parent: f(*parent),
+            key: f(*key),
+            descending: *descending,
+        },
+        Combinations { parent, k } => Combinations {
+            parent: f(*parent),
+            k: *k,
+        },
+        Cartesian { parents } => Cartesian {
+            parents: parents.map(f),
+        },
+        Concat { parents } => Concat {
+            parents: parents.map(f),
+        },
+        Const(l) => Const(l.clone()),
+        LoadEvent { branch } => LoadEvent { branch: *branch },
+        LoadElem { branch, space } => LoadElem {
+            branch: *branch,
+            space: f(*space),
+        },
+        Broadcast { value, space } => Broadcast {
+            value: f(*value),
+            space: f(*space),
+        },
+        ParentIndex { space, parent } => ParentIndex {
+            space: f(*space),
+            parent: *parent,
+        },
+        SelfIndex { space } => SelfIndex { space: f(*space) },
+        Gather { index, value } => Gather {
+            index: f(*index),
+            value: f(*value),
+        },
+        Unary { op, arg } => Unary {
+            op: *op,
+            arg: f(*arg),
+        },
+        Binary { op, lhs, rhs } => Binary {
+            op: *op,
+            lhs: f(*lhs),
+            rhs: f(*rhs),
+        },
+        Select { cond, then, else_ } => Select {
+            cond: f(*cond),
+            then: f(*then),
+            else_: f(*else_),
+        },
+        Cast { arg } => Cast { arg: f(*arg) },
+        Reduce { op, space, value } => Reduce {
+            op: *op,
+            space: f(*space),
+            value: value.map(f),
+        },
+        ReduceInner { op, space, value } => ReduceInner {
+            op: *op,
+            space: f(*space),
+            value: value.map(f),
+        },
+        Pick { op, space } => Pick {
+            op: match op {
+                PickOp::First => PickOp::First,
+                PickOp::At { index } => PickOp::At { index: f(*index) },
+                PickOp::ArgMin { key } => PickOp::ArgMin { key: f(*key) },
+                PickOp::ArgMax { key } => PickOp::ArgMax { key: f(*key) },
+            },
+            space: f(*space),
+        },
+        Fill {
+            hist,
+            space,
+            region,
+            values,
+            weight,
+        } => Fill {
+            hist: *hist,
+            space: space.map(f),
+            region: region.map(f),
+            values: values.iter().map(|v| f(*v)).collect(),
+            weight: weight.map(f),
+        },
+        Append {
+            table,
+            space,
+            region,
+            columns,
+        } => Append {
+            table: *table,
+            space: space.map(f),
+            region: region.map(f),
+            columns: columns.iter().map(|v| f(*v)).collect(),
+        },
+        CountRegion { region, mask } => CountRegion {
+            region: *region,
+            mask: f(*mask),
+        },
+    }
+}
+
+pub(crate) fn remap_type(ty: Type, f: &impl Fn(NodeId) -> NodeId) -> Type {
+    match ty {
+        Type::Scalar(ScalarType::Ref(s)) => Type::Scalar(ScalarType::Ref(f(s))),
+        other => other,
+    }
+}
+
+pub(crate) fn remap_shape(shape: Shape, f: &impl Fn(NodeId) -> NodeId) -> Shape {
+    match shape {
+        Shape::Elem(s) => Shape::Elem(f(s)),
+        Shape::Event => Shape::Event,
+    }
+}

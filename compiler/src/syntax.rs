@@ -1,0 +1,632 @@
+//! Parsing: source text to the [`ast::Script`], with spans. The only module that names pest.
+//!
+//! Input: the script's text. Output: the AST, or syntax diagnostics. A syntax error does not
+//! stop the parse: the parser skips to the next line that starts a statement and goes on, so
+//! one run reports every statement that does not parse. Never panics: pest pairs are walked
+//! by their rule, and a shape the grammar cannot produce becomes an internal diagnostic.
+
+use pest::Parser;
+use pest::iterators::Pair;
+
+use crate::ast::*;
+use crate::diagnostics::Diagnostic;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../../grammar/ana.pest"]
+struct AnaParser;
+
+/// Statement keywords: a line starting with one of them is where parsing resumes after an error.
+const STMT_KEYWORDS: [&str; 8] = [
+    "input", "tree", "param", "let", "region", "hist", "table", "cutflow",
+];
+
+/// Parses a whole script, reporting every statement that fails.
+pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
+    let mut script = Script::default();
+    let mut diags = Vec::new();
+    let mut offset = 0;
+    while offset <= source.len() {
+        let Some(rest) = source.get(offset..) else {
+            break;
+        };
+        match AnaParser::parse(Rule::file, rest) {
+            Ok(mut pairs) => {
+                if let Some(file) = pairs.next() {
+                    let mut b = Builder {
+                        base: offset,
+                        diags: &mut diags,
+                    };
+                    for pair in file.into_inner() {
+                        if pair.as_rule() != Rule::EOI
+                            && let Some(stmt) = b.stmt(pair)
+                        {
+                            script.stmts.push(stmt);
+                        }
+                    }
+                }
+                break;
+            }
+            Err(err) => {
+                let (pos, diag) = syntax_error(&err, rest, offset);
+                diags.push(diag);
+                // Keep the statements before the error: parse the prefix up to the start
+                // of the failing statement, then resume after it.
+                let stmt_start = statement_start(rest, pos);
+                if let Some(prefix) = rest.get(..stmt_start)
+                    && let Ok(mut pairs) = AnaParser::parse(Rule::file, prefix)
+                    && let Some(file) = pairs.next()
+                {
+                    let mut b = Builder {
+                        base: offset,
+                        diags: &mut diags,
+                    };
+                    for pair in file.into_inner() {
+                        if pair.as_rule() != Rule::EOI
+                            && let Some(stmt) = b.stmt(pair)
+                        {
+                            script.stmts.push(stmt);
+                        }
+                    }
+                }
+                match next_statement(rest, pos.max(stmt_start + 1)) {
+                    Some(next) => offset += next,
+                    None => break,
+                }
+            }
+        }
+    }
+    (script, diags)
+}
+
+/// The start of the line-initial statement keyword at or before `pos`.
+fn statement_start(text: &str, pos: usize) -> usize {
+    let mut best = 0;
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        if line_start > pos {
+            break;
+        }
+        if starts_statement(line) {
+            best = line_start + (line.len() - line.trim_start().len());
+        }
+        line_start += line.len();
+    }
+    best.min(pos)
+}
+
+/// The offset of the first line after `pos` that starts with a statement keyword.
+fn next_statement(text: &str, pos: usize) -> Option<usize> {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        if line_start >= pos && starts_statement(line) {
+            return Some(line_start + (line.len() - line.trim_start().len()));
+        }
+        line_start += line.len();
+    }
+    None
+}
+
+fn starts_statement(line: &str) -> bool {
+    let t = line.trim_start();
+    STMT_KEYWORDS.iter().any(|k| {
+        t.strip_prefix(k).is_some_and(|r| {
+            r.chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        })
+    })
+}
+
+fn syntax_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (usize, Diagnostic) {
+    let (start, end) = match err.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((s, e)) => (s, e),
+    };
+    let found = text
+        .get(start..)
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap_or("");
+    let found_desc = if found.is_empty() {
+        "the end of the script".to_string()
+    } else {
+        format!("`{}`", found.chars().take(20).collect::<String>())
+    };
+    let expected = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+        pest::error::ErrorVariant::CustomError { .. } => vec![],
+    };
+    let message = if expected.is_empty() {
+        format!("unexpected {found_desc}")
+    } else {
+        format!("expected {}, found {found_desc}", join_or(&expected))
+    };
+    let width = found
+        .chars()
+        .next()
+        .map_or(0, char::len_utf8)
+        .max(end - start);
+    let span = Span::new(base + start, base + start + width);
+    let help = if found.starts_with('=') && expected.contains(&"an expression") {
+        "`=` binds a name (`let x = ...`); compare with `==`".to_string()
+    } else if STMT_KEYWORDS.contains(&found)
+        || ["in", "and", "or", "not", "weight", "if", "then", "else"].contains(&found)
+    {
+        format!("`{found}` is a keyword; it cannot be used as a name")
+    } else {
+        "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `table`, `cutflow`; see examples/*.ana".to_string()
+    };
+    (
+        start,
+        Diagnostic::new("ana::syntax::unexpected", span, message)
+            .label("here")
+            .help(help),
+    )
+}
+
+fn join_or(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// How an expected rule reads in "expected ..." messages; `None` hides internal rules.
+fn describe(rule: Rule) -> Option<&'static str> {
+    Some(match rule {
+        Rule::EOI => "the end of the script",
+        Rule::input_stmt
+        | Rule::tree_stmt
+        | Rule::param_stmt
+        | Rule::let_stmt
+        | Rule::region_stmt
+        | Rule::hist_stmt
+        | Rule::table_stmt
+        | Rule::cutflow_stmt => "a statement",
+        Rule::ident => "a name",
+        Rule::string | Rule::string_inner => "a string",
+        Rule::number | Rule::neg_number | Rule::index_lit => "a number",
+        Rule::literal => "a literal (number, true/false or string)",
+        Rule::expr
+        | Rule::lambda
+        | Rule::if_expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::not_expr
+        | Rule::cmp_expr
+        | Rule::add_expr
+        | Rule::mul_expr
+        | Rule::pow_expr
+        | Rule::unary
+        | Rule::postfix
+        | Rule::call
+        | Rule::boolean => "an expression",
+        Rule::or_op | Rule::and_op | Rule::not_op => "`and`/`or`",
+        Rule::cmp_op | Rule::add_op | Rule::mul_op | Rule::pow_op | Rule::neg_op => "an operator",
+        Rule::member | Rule::bracket | Rule::ctor_fields => "`.`, `[` or `{`",
+        Rule::in_clause => "`in`",
+        Rule::weight_clause => "`weight`",
+        Rule::hist_dim => "an expression",
+        Rule::axis => "an axis (Reg, Log, Var, Int, Cat)",
+        Rule::named_arg | Rule::list => "an axis argument",
+        Rule::column => "a column (`name = expr`)",
+        Rule::ctor_field => "a field name",
+        _ => return None,
+    })
+}
+
+struct Builder<'d> {
+    base: usize,
+    diags: &'d mut Vec<Diagnostic>,
+}
+
+impl Builder<'_> {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn internal(&mut self, pair: &Pair<Rule>) {
+        let span = self.span(pair);
+        self.diags.push(
+            Diagnostic::new(
+                "ana::syntax::internal",
+                span,
+                format!("unexpected parse of {:?}", pair.as_rule()),
+            )
+            .label("here")
+            .help("this is a bug in ana's parser; please report it with the script"),
+        );
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
+    }
+
+    fn stmt(&mut self, pair: Pair<Rule>) -> Option<Stmt> {
+        let span = self.span(&pair);
+        let rule = pair.as_rule();
+        let mut it = pair.clone().into_inner();
+        let kind = match rule {
+            Rule::input_stmt => StmtKind::Input {
+                path: self.string(it.next()?),
+            },
+            Rule::tree_stmt => StmtKind::Tree {
+                name: self.ident(it.next()?),
+            },
+            Rule::param_stmt => {
+                let name = self.ident(it.next()?);
+                let lit = it.next()?.into_inner().next()?;
+                StmtKind::Param {
+                    name,
+                    value: self.literal(lit)?,
+                }
+            }
+            Rule::let_stmt => {
+                let name = self.ident(it.next()?);
+                StmtKind::Let {
+                    name,
+                    value: self.expr(it.next()?)?,
+                }
+            }
+            Rule::region_stmt => {
+                let name = self.ident(it.next()?);
+                let mut parent = None;
+                let mut next = it.next()?;
+                if next.as_rule() == Rule::in_clause {
+                    parent = Some(self.ident(next.into_inner().next()?));
+                    next = it.next()?;
+                }
+                StmtKind::Region {
+                    name,
+                    parent,
+                    cond: self.expr(next)?,
+                }
+            }
+            Rule::hist_stmt => {
+                let name = self.ident(it.next()?);
+                let (mut region, mut dims, mut weight) = (None, Vec::new(), None);
+                for p in it {
+                    match p.as_rule() {
+                        Rule::in_clause => region = Some(self.ident(p.into_inner().next()?)),
+                        Rule::hist_dim => {
+                            let mut d = p.into_inner();
+                            let value = self.expr(d.next()?)?;
+                            let axis = self.axis(d.next()?)?;
+                            dims.push(HistDim { value, axis });
+                        }
+                        Rule::weight_clause => weight = Some(self.expr(p.into_inner().next()?)?),
+                        _ => self.internal(&p),
+                    }
+                }
+                StmtKind::Hist {
+                    name,
+                    region,
+                    dims,
+                    weight,
+                }
+            }
+            Rule::table_stmt => {
+                let name = self.ident(it.next()?);
+                let (mut region, mut columns) = (None, Vec::new());
+                for p in it {
+                    match p.as_rule() {
+                        Rule::in_clause => region = Some(self.ident(p.into_inner().next()?)),
+                        Rule::column => {
+                            let mut c = p.into_inner();
+                            let n = c.next()?;
+                            let name_span = self.span(&n);
+                            let name = match n.as_rule() {
+                                Rule::string => self.string(n),
+                                _ => n.as_str().to_string(),
+                            };
+                            columns.push(Column {
+                                name,
+                                name_span,
+                                value: self.expr(c.next()?)?,
+                            });
+                        }
+                        _ => self.internal(&p),
+                    }
+                }
+                StmtKind::Table {
+                    name,
+                    region,
+                    columns,
+                }
+            }
+            Rule::cutflow_stmt => {
+                let name = self.ident(it.next()?);
+                StmtKind::Cutflow {
+                    name,
+                    regions: it.map(|p| self.ident(p)).collect(),
+                }
+            }
+            _ => {
+                self.internal(&pair);
+                return None;
+            }
+        };
+        Some(Stmt { kind, span })
+    }
+
+    fn string(&self, pair: Pair<Rule>) -> String {
+        let inner = pair.into_inner().next().map(|p| p.as_str()).unwrap_or("");
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some(other) => out.push(other),
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    fn number(&mut self, text: &str, span: Span) -> ExprKind {
+        if !text.contains(['.', 'e', 'E']) {
+            if let Ok(v) = text.parse::<i64>() {
+                return ExprKind::Int(v);
+            }
+            self.diags.push(
+                Diagnostic::new(
+                    "ana::syntax::int_overflow",
+                    span,
+                    format!("integer {text} does not fit in 64 bits"),
+                )
+                .label("too large")
+                .help("write it as a float, e.g. `1e19`"),
+            );
+            return ExprKind::Int(0);
+        }
+        ExprKind::Float(text.parse::<f64>().unwrap_or(f64::NAN))
+    }
+
+    fn literal(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::neg_number => {
+                let n = pair.into_inner().next()?;
+                match self.number(n.as_str(), span) {
+                    ExprKind::Int(v) => ExprKind::Int(v.wrapping_neg()),
+                    ExprKind::Float(v) => ExprKind::Float(-v),
+                    other => other,
+                }
+            }
+            Rule::number => self.number(pair.as_str(), span),
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::string => ExprKind::Str(self.string(pair)),
+            _ => {
+                self.internal(&pair);
+                return None;
+            }
+        };
+        Some(Expr { kind, span })
+    }
+
+    fn axis(&mut self, pair: Pair<Rule>) -> Option<AxisExpr> {
+        let span = self.span(&pair);
+        let mut it = pair.into_inner();
+        let kind = self.ident(it.next()?);
+        let mut args = Vec::new();
+        for p in it {
+            args.push(self.expr(p)?);
+        }
+        Some(AxisExpr { kind, args, span })
+    }
+
+    fn binary_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let mut it = pair.into_inner();
+        let mut lhs = self.expr(it.next()?)?;
+        while let Some(op) = it.next() {
+            let rhs = self.expr(it.next()?)?;
+            let op = match op.as_str().trim() {
+                "or" => BinOp::Or,
+                "and" => BinOp::And,
+                "+" => BinOp::Add,
+                "-" => BinOp::Sub,
+                "*" => BinOp::Mul,
+                "/" => BinOp::Div,
+                "%" => BinOp::Mod,
+                "**" => BinOp::Pow,
+                _ => {
+                    self.internal(&op);
+                    return None;
+                }
+            };
+            let span = lhs.span.to(rhs.span);
+            lhs = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                span,
+            };
+        }
+        Some(lhs)
+    }
+
+    /// `a < b <= c` means `a < b and b <= c`, as in Python.
+    fn comparison(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let mut it = pair.into_inner();
+        let mut prev = self.expr(it.next()?)?;
+        let mut result: Option<Expr> = None;
+        while let Some(op) = it.next() {
+            let rhs = self.expr(it.next()?)?;
+            let op = match op.as_str() {
+                "==" => BinOp::Eq,
+                "!=" => BinOp::Ne,
+                "<" => BinOp::Lt,
+                "<=" => BinOp::Le,
+                ">" => BinOp::Gt,
+                _ => BinOp::Ge,
+            };
+            let span = prev.span.to(rhs.span);
+            let cmp = Expr {
+                kind: ExprKind::Binary(op, Box::new(prev), Box::new(rhs.clone())),
+                span,
+            };
+            result = Some(match result {
+                None => cmp,
+                Some(acc) => {
+                    let span = acc.span.to(cmp.span);
+                    Expr {
+                        kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new(cmp)),
+                        span,
+                    }
+                }
+            });
+            prev = rhs;
+        }
+        Some(result.unwrap_or(prev))
+    }
+
+    fn expr(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::expr => return self.expr(pair.into_inner().next()?),
+            Rule::lambda => {
+                let mut it = pair.into_inner();
+                let param = self.ident(it.next()?);
+                ExprKind::Lambda {
+                    param,
+                    body: Box::new(self.expr(it.next()?)?),
+                }
+            }
+            Rule::if_expr => {
+                let mut it = pair.into_inner();
+                let cond = Box::new(self.expr(it.next()?)?);
+                let then = Box::new(self.expr(it.next()?)?);
+                let else_ = Box::new(self.expr(it.next()?)?);
+                ExprKind::If { cond, then, else_ }
+            }
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr | Rule::pow_expr => {
+                return self.binary_chain(pair);
+            }
+            Rule::cmp_expr => return self.comparison(pair),
+            Rule::not_expr | Rule::unary => {
+                let is_not = pair.as_rule() == Rule::not_expr;
+                let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
+                let (ops, last) = parts.split_at(parts.len().saturating_sub(1));
+                let mut e = self.expr(last.first()?.clone())?;
+                for op in ops.iter().rev() {
+                    let s = self.span(op).to(e.span);
+                    let u = if is_not { UnOp::Not } else { UnOp::Neg };
+                    e = Expr {
+                        kind: ExprKind::Unary(u, Box::new(e)),
+                        span: s,
+                    };
+                }
+                return Some(e);
+            }
+            Rule::postfix => {
+                let mut it = pair.into_inner();
+                let mut e = self.expr(it.next()?)?;
+                for p in it {
+                    let s = e.span.to(self.span(&p));
+                    let kind = match p.as_rule() {
+                        Rule::member => {
+                            let m = self.ident(p.into_inner().next()?);
+                            ExprKind::Member {
+                                base: Box::new(e),
+                                member: m,
+                            }
+                        }
+                        Rule::bracket => {
+                            let inner = self.expr(p.into_inner().next()?)?;
+                            ExprKind::Bracket {
+                                base: Box::new(e),
+                                inner: Box::new(inner),
+                            }
+                        }
+                        Rule::ctor_fields => {
+                            let ExprKind::Name(name) = &e.kind else {
+                                self.diags.push(
+                                    Diagnostic::new(
+                                        "ana::syntax::constructor",
+                                        s,
+                                        "only a branch prefix can be followed by `{fields}`",
+                                    )
+                                    .label("not a prefix")
+                                    .help("write a collection as `Muon{pt, eta, phi, mass}`"),
+                                );
+                                return None;
+                            };
+                            let prefix = Ident {
+                                name: name.clone(),
+                                span: e.span,
+                            };
+                            let mut fields = Vec::new();
+                            for f in p.into_inner() {
+                                let mut fi = f.into_inner();
+                                let name = self.ident(fi.next()?);
+                                let branch = fi.next().map(|b| match b.as_rule() {
+                                    Rule::string => Expr {
+                                        span: self.span(&b),
+                                        kind: ExprKind::Str(self.string(b)),
+                                    },
+                                    _ => Expr {
+                                        span: self.span(&b),
+                                        kind: ExprKind::Name(b.as_str().to_string()),
+                                    },
+                                });
+                                fields.push(FieldSpec { name, branch });
+                            }
+                            ExprKind::Construct { prefix, fields }
+                        }
+                        _ => {
+                            self.internal(&p);
+                            return None;
+                        }
+                    };
+                    e = Expr { kind, span: s };
+                }
+                return Some(e);
+            }
+            Rule::call => {
+                let mut it = pair.into_inner();
+                let func = self.ident(it.next()?);
+                let mut args = Vec::new();
+                for a in it {
+                    args.push(self.expr(a)?);
+                }
+                ExprKind::Call { func, args }
+            }
+            Rule::named_arg => {
+                let mut it = pair.into_inner();
+                let name = self.ident(it.next()?);
+                ExprKind::Named {
+                    name,
+                    value: Box::new(self.expr(it.next()?)?),
+                }
+            }
+            Rule::list => {
+                let mut items = Vec::new();
+                for p in pair.into_inner() {
+                    items.push(self.expr(p)?);
+                }
+                ExprKind::List(items)
+            }
+            Rule::number => self.number(pair.as_str(), span),
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::string => ExprKind::Str(self.string(pair)),
+            Rule::ident => ExprKind::Name(pair.as_str().to_string()),
+            _ => {
+                self.internal(&pair);
+                return None;
+            }
+        };
+        Some(Expr { kind, span })
+    }
+}

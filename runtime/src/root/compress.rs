@@ -1,0 +1,184 @@
+//! ROOT's compressed records: a sequence of blocks, each a 9-byte header (2-byte algorithm
+//! tag, method byte, 3-byte little-endian compressed and uncompressed sizes) and a payload.
+//! Input: the bytes after a key's header and the key's `fObjlen`. Output: exactly `fObjlen`
+//! bytes, or an error. Invariant: the output buffer is sized only after the block headers
+//! have been walked and their uncompressed sizes sum to `fObjlen`, so a lying length costs
+//! no more than the blocks that are really there claim.
+//!
+//! Codecs (chosen by measurement, see ROOT-NOTES.md): libdeflate for zlib, liblzma (xz2) for
+//! LZMA, liblz4 for LZ4 (its xxhash64 checksum verified), libzstd for ZSTD.
+
+use super::io::{Bad, Res};
+
+/// The compression algorithms ROOT writes, as named by the block tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    None,
+    Zlib,
+    Lzma,
+    Lz4,
+    Zstd,
+    /// ROOT's pre-zlib "CS" algorithm (files from ROOT 3 and older): not supported.
+    OldRoot,
+}
+
+impl Codec {
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::None => "none",
+            Codec::Zlib => "zlib",
+            Codec::Lzma => "lzma",
+            Codec::Lz4 => "lz4",
+            Codec::Zstd => "zstd",
+            Codec::OldRoot => "old-root",
+        }
+    }
+}
+
+const HEADER: usize = 9;
+/// liblzma's memory limit: ROOT's LZMA levels need at most ~100 MB; a corrupt header asking
+/// for more is an error, not an allocation.
+const LZMA_MEMLIMIT: u64 = 512 << 20;
+/// ROOT never writes blocks of more than 16 MiB (3-byte sizes).
+const MAX_BLOCK: usize = 0xff_ffff;
+
+struct Block<'a> {
+    codec: Codec,
+    payload: &'a [u8],
+    out_len: usize,
+}
+
+fn blocks(src: &[u8], objlen: usize) -> Res<Vec<Block<'_>>> {
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    let mut total = 0usize;
+    while total < objlen {
+        let h = src.get(pos..pos + HEADER).ok_or_else(|| {
+            Bad(format!(
+                "compressed record ends inside a block header at byte {pos}"
+            ))
+        })?;
+        let codec = match &h[0..2] {
+            b"ZL" => Codec::Zlib,
+            b"XZ" => Codec::Lzma,
+            b"L4" => Codec::Lz4,
+            b"ZS" => Codec::Zstd,
+            b"CS" => Codec::OldRoot,
+            other => {
+                return Err(Bad(format!(
+                    "unknown compression tag {:?} at byte {pos}",
+                    String::from_utf8_lossy(other)
+                )));
+            }
+        };
+        let c_len = h[3] as usize | (h[4] as usize) << 8 | (h[5] as usize) << 16;
+        let u_len = h[6] as usize | (h[7] as usize) << 8 | (h[8] as usize) << 16;
+        let start = pos + HEADER;
+        let payload = src.get(start..start + c_len).ok_or_else(|| {
+            Bad(format!(
+                "compressed block at byte {pos} claims {c_len} bytes but only {} remain",
+                src.len().saturating_sub(start)
+            ))
+        })?;
+        if u_len == 0 || u_len > MAX_BLOCK {
+            return Err(Bad(format!(
+                "compressed block at byte {pos} claims {u_len} output bytes"
+            )));
+        }
+        total += u_len;
+        out.push(Block {
+            codec,
+            payload,
+            out_len: u_len,
+        });
+        pos = start + c_len;
+    }
+    if total != objlen {
+        return Err(Bad(format!(
+            "compressed blocks hold {total} bytes but the key says {objlen}"
+        )));
+    }
+    Ok(out)
+}
+
+/// The codec of a compressed record (the first block's), for `inspect`.
+pub fn codec_of(src: &[u8], objlen: usize) -> Codec {
+    if src.len() == objlen {
+        return Codec::None;
+    }
+    match src.get(0..2) {
+        Some(b"ZL") => Codec::Zlib,
+        Some(b"XZ") => Codec::Lzma,
+        Some(b"L4") => Codec::Lz4,
+        Some(b"ZS") => Codec::Zstd,
+        Some(b"CS") => Codec::OldRoot,
+        _ => Codec::None,
+    }
+}
+
+/// Decompresses a record into a fresh buffer of exactly `objlen` bytes. A record whose
+/// stored size equals `objlen` is stored as is (ROOT does that when compression does not
+/// pay, also inside compressed files).
+pub(crate) fn decompress(src: &[u8], objlen: usize) -> Res<Vec<u8>> {
+    if src.len() == objlen {
+        return Ok(src.to_vec());
+    }
+    let blocks = blocks(src, objlen)?;
+    let mut out = vec![0u8; objlen];
+    let mut at = 0usize;
+    for b in &blocks {
+        let dst = &mut out[at..at + b.out_len];
+        inflate(b, dst)?;
+        at += b.out_len;
+    }
+    Ok(out)
+}
+
+fn inflate(b: &Block<'_>, dst: &mut [u8]) -> Res<()> {
+    let want = dst.len();
+    let got = match b.codec {
+        Codec::Zlib => {
+            // ROOT's "ZL" blocks are zlib streams (2-byte header, deflate, adler32).
+            let mut d = libdeflater::Decompressor::new();
+            d.zlib_decompress(b.payload, dst)
+                .map_err(|e| Bad(format!("zlib block does not decompress: {e:?}")))?
+        }
+        Codec::Lz4 => {
+            // 8-byte big-endian xxhash64 of the LZ4 data, then a raw LZ4 block.
+            let (sum, data) = b
+                .payload
+                .split_at_checked(8)
+                .ok_or_else(|| Bad::new("lz4 block shorter than its checksum"))?;
+            let mut s = [0u8; 8];
+            s.copy_from_slice(sum);
+            if u64::from_be_bytes(s) != xxhash_rust::xxh64::xxh64(data, 0) {
+                return Err(Bad::new("lz4 block checksum mismatch (corrupted data)"));
+            }
+            let n = i32::try_from(want).map_err(|_| Bad::new("lz4 block too large"))?;
+            lz4::block::decompress_to_buffer(data, Some(n), dst)
+                .map_err(|e| Bad(format!("lz4 block does not decompress: {e}")))?
+        }
+        Codec::Zstd => zstd::bulk::decompress_to_buffer(b.payload, dst)
+            .map_err(|e| Bad(format!("zstd block does not decompress: {e}")))?,
+        Codec::Lzma => {
+            let mut s = xz2::stream::Stream::new_stream_decoder(LZMA_MEMLIMIT, 0)
+                .map_err(|e| Bad(format!("lzma decoder: {e}")))?;
+            s.process(b.payload, dst, xz2::stream::Action::Finish)
+                .map_err(|e| Bad(format!("lzma block does not decompress: {e}")))?;
+            s.total_out() as usize
+        }
+        Codec::OldRoot => {
+            return Err(Bad::new(
+                "compressed with ROOT's old \"CS\" algorithm (ROOT 3 era), which is not supported",
+            ));
+        }
+        Codec::None => 0,
+    };
+    if got != want {
+        return Err(Bad(format!(
+            "{} block gives {got} bytes, its header says {want}",
+            b.codec.name()
+        )));
+    }
+    Ok(())
+}

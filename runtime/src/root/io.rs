@@ -1,0 +1,164 @@
+//! Bytes in: the file (positioned reads, no shared cursor, so `Send + Sync`) and a bounded
+//! big-endian cursor over a buffer. Every read is checked against the buffer or file length,
+//! so a length read from the file can never index out of bounds or size an allocation past
+//! the bytes that exist.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+
+/// A parsing failure inside one object, before the caller adds where it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Bad(pub String);
+
+impl Bad {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
+        Bad(msg.into())
+    }
+}
+
+pub(crate) type Res<T> = Result<T, Bad>;
+
+/// The file, read with `pread` so that threads never share a seek position.
+#[derive(Debug)]
+pub(crate) struct Source {
+    file: File,
+    len: u64,
+}
+
+impl Source {
+    pub(crate) fn new(file: File) -> std::io::Result<Self> {
+        let len = file.metadata()?.len();
+        Ok(Source { file, len })
+    }
+
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// `n` bytes at `offset`; an error (not a short read) when they run past the end.
+    pub(crate) fn read(&self, offset: u64, n: u64) -> Res<Vec<u8>> {
+        let end = offset
+            .checked_add(n)
+            .ok_or_else(|| Bad::new("byte range overflows"))?;
+        if end > self.len {
+            return Err(Bad(format!(
+                "needs bytes {offset}..{end} but the file has {} bytes (truncated?)",
+                self.len
+            )));
+        }
+        let mut buf = vec![0u8; n as usize];
+        self.file
+            .read_exact_at(&mut buf, offset)
+            .map_err(|e| Bad(format!("cannot read bytes {offset}..{end}: {e}")))?;
+        Ok(buf)
+    }
+}
+
+/// A read position in a buffer. `origin` is added to positions for ROOT's object-reference
+/// table, whose offsets count from the start of the key (see `objects.rs`).
+#[derive(Clone, Debug)]
+pub(crate) struct Cursor<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    pub(crate) origin: i64,
+}
+
+macro_rules! be_reader {
+    ($name:ident, $t:ty) => {
+        pub(crate) fn $name(&mut self) -> Res<$t> {
+            let b = self.bytes(std::mem::size_of::<$t>())?;
+            let mut a = [0u8; std::mem::size_of::<$t>()];
+            a.copy_from_slice(b);
+            Ok(<$t>::from_be_bytes(a))
+        }
+    };
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(buf: &'a [u8], origin: i64) -> Self {
+        Cursor {
+            buf,
+            pos: 0,
+            origin,
+        }
+    }
+
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    /// The position as ROOT's reference table counts it.
+    pub(crate) fn displacement(&self) -> i64 {
+        self.pos as i64 + self.origin
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len() - self.pos
+    }
+
+    pub(crate) fn seek(&mut self, pos: usize) -> Res<()> {
+        if pos > self.buf.len() {
+            return Err(Bad(format!(
+                "position {pos} is past the end of a {}-byte record",
+                self.buf.len()
+            )));
+        }
+        self.pos = pos;
+        Ok(())
+    }
+
+    pub(crate) fn skip(&mut self, n: usize) -> Res<()> {
+        let to = self
+            .pos
+            .checked_add(n)
+            .ok_or_else(|| Bad::new("skip overflows"))?;
+        self.seek(to)
+    }
+
+    pub(crate) fn bytes(&mut self, n: usize) -> Res<&'a [u8]> {
+        if n > self.remaining() {
+            return Err(Bad(format!(
+                "needs {n} bytes at position {} of a {}-byte record",
+                self.pos,
+                self.buf.len()
+            )));
+        }
+        let out = &self.buf[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(out)
+    }
+
+    be_reader!(u8, u8);
+    be_reader!(i16, i16);
+    be_reader!(u16, u16);
+    be_reader!(i32, i32);
+    be_reader!(u32, u32);
+    be_reader!(i64, i64);
+
+    /// A ROOT `TString` / key string: a 1-byte length, or 255 and a 4-byte length.
+    pub(crate) fn string(&mut self) -> Res<String> {
+        let mut n = self.u8()? as usize;
+        if n == 255 {
+            n = self.u32()? as usize;
+        }
+        Ok(String::from_utf8_lossy(self.bytes(n)?).into_owned())
+    }
+
+    /// A NUL-terminated string (class names in object headers).
+    pub(crate) fn cstring(&mut self) -> Res<String> {
+        let rest = &self.buf[self.pos..];
+        let n = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| Bad::new("unterminated class name"))?;
+        let s = String::from_utf8_lossy(&rest[..n]).into_owned();
+        self.pos += n + 1;
+        Ok(s)
+    }
+
+    /// A 32-bit or 64-bit seek depending on `big`.
+    pub(crate) fn seek_value(&mut self, big: bool) -> Res<u64> {
+        let v = if big { self.i64()? } else { self.i32()? as i64 };
+        u64::try_from(v).map_err(|_| Bad(format!("negative file position {v}")))
+    }
+}

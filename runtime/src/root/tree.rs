@@ -1,0 +1,475 @@
+//! A TTree: its branches with layouts, chunk planning on basket boundaries, and column
+//! reads. Input: a tree key. Output: [`Tree`] (cheap to clone, `Send + Sync`). Invariant:
+//! `read_column` touches only the baskets overlapping the requested range, decompresses
+//! them in parallel (rayon), and converts them into one flat column.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use ana_compiler::abi::{ColumnData, InputColumn};
+use ana_compiler::schema::{Schema, SchemaBranch};
+use rayon::prelude::*;
+
+use super::basket::{self, Basket};
+use super::column::Builder;
+use super::compress::{self, Codec};
+use super::directory::{self, Entry};
+use super::io::{Bad, Source};
+use super::layout::{self, Layout};
+use super::objects::{self, BranchMeta, TreeMeta};
+use super::{Location, RootError};
+
+#[derive(Clone, Debug)]
+pub struct Tree {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    file: String,
+    name: String,
+    src: Arc<Source>,
+    meta: TreeMeta,
+    /// Per branch of `meta.branches`: the layout, or the unsupported type's name.
+    layouts: Vec<Result<Layout, String>>,
+}
+
+/// What `inspect` shows of a branch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BranchInfo {
+    pub name: String,
+    pub type_name: String,
+    /// `None` when ana cannot read the branch.
+    pub elem: Option<super::Elem>,
+    pub jagged: bool,
+    pub counter: Option<String>,
+    pub entries: u64,
+    pub baskets: usize,
+    /// Uncompressed and compressed bytes of the branch's baskets (ROOT's fTotBytes/fZipBytes).
+    pub tot_bytes: i64,
+    pub zip_bytes: i64,
+    /// The compression of the first basket.
+    pub codec: Option<Codec>,
+}
+
+/// `vector<vector<T>>` values: `outer` offsets index into `inner` offsets, which index
+/// into `data`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nested {
+    pub data: ColumnData,
+    pub outer: Vec<u32>,
+    pub inner: Vec<u32>,
+}
+
+/// Values of any readable branch, for `inspect`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Values {
+    Column(InputColumn),
+    Nested(Nested),
+}
+
+impl Tree {
+    pub(super) fn load(file: &str, src: &Arc<Source>, e: &Entry) -> Result<Tree, RootError> {
+        let at = Box::new(Location {
+            file: file.to_string(),
+            tree: Some(e.path.clone()),
+            branch: None,
+            basket: None,
+        });
+        let meta = directory::read_object(src, &e.key)
+            .and_then(|buf| objects::read_tree(&buf, e.key.keylen as usize))
+            .map_err(|Bad(message)| RootError::Corrupt { at, message })?;
+        let layouts = meta
+            .branches
+            .iter()
+            .map(|b| {
+                layout::layout(b, |leaf| {
+                    meta.branches
+                        .iter()
+                        .find(|c| c.leaves.iter().any(|l| l.name == leaf))
+                        .map(|c| c.name.clone())
+                })
+            })
+            .collect();
+        Ok(Tree {
+            inner: Arc::new(Inner {
+                file: file.to_string(),
+                name: e.path.clone(),
+                src: src.clone(),
+                meta,
+                layouts,
+            }),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.inner.meta.entries
+    }
+
+    fn at(&self, branch: Option<&str>, basket: Option<usize>) -> Box<Location> {
+        Box::new(Location {
+            file: self.inner.file.clone(),
+            tree: Some(self.inner.name.clone()),
+            branch: branch.map(str::to_string),
+            basket,
+        })
+    }
+
+    fn find(&self, name: &str) -> Result<usize, RootError> {
+        let bs = &self.inner.meta.branches;
+        if let Some(i) = bs.iter().position(|b| b.name == name) {
+            return Ok(i);
+        }
+        let suggestion = bs
+            .iter()
+            .map(|b| (strsim_distance(&b.name, name), &b.name))
+            .filter(|(d, _)| *d <= 3)
+            .min_by_key(|(d, _)| *d)
+            .map(|(_, n)| n.clone());
+        Err(RootError::NoBranch {
+            at: self.at(Some(name), None),
+            suggestion,
+        })
+    }
+
+    /// Branches in file order (sub-branches after their parent).
+    pub fn branches(&self) -> Vec<BranchInfo> {
+        let m = &self.inner.meta;
+        m.branches
+            .iter()
+            .zip(&self.inner.layouts)
+            .map(|(b, l)| BranchInfo {
+                name: b.name.clone(),
+                type_name: match l {
+                    Ok(l) => layout::type_name(b, l),
+                    Err(t) => t.clone(),
+                },
+                elem: l.as_ref().ok().map(|l| l.elem()),
+                jagged: matches!(l, Ok(l) if !matches!(l, Layout::Scalar(_))),
+                counter: match l {
+                    Ok(Layout::Counted { counter, .. }) => Some(counter.clone()),
+                    _ => None,
+                },
+                entries: b.entries,
+                baskets: b.basket_entry.len().saturating_sub(1),
+                tot_bytes: b.tot_bytes,
+                zip_bytes: b.zip_bytes,
+                codec: self.first_codec(b),
+            })
+            .collect()
+    }
+
+    fn first_codec(&self, b: &BranchMeta) -> Option<Codec> {
+        if b.basket_seek.is_empty() {
+            return (!b.embedded.is_empty()).then_some(Codec::None);
+        }
+        let raw = basket::fetch(&self.inner.src, b, 0).ok()?;
+        Some(compress::codec_of(raw.payload(), raw.objlen))
+    }
+
+    /// Every branch, with its engine type (`None` if unsupported).
+    pub fn schema(&self) -> Schema {
+        let m = &self.inner.meta;
+        Schema {
+            tree: self.inner.name.clone(),
+            branches: m
+                .branches
+                .iter()
+                .zip(&self.inner.layouts)
+                .map(|(b, l)| match l {
+                    Ok(Layout::VectorVector(_)) | Err(_) => SchemaBranch {
+                        name: b.name.clone(),
+                        phys: None,
+                        jagged: l.is_ok(),
+                        counter: None,
+                        type_name: match l {
+                            Ok(l) => layout::type_name(b, l),
+                            Err(t) => t.clone(),
+                        },
+                    },
+                    Ok(l) => SchemaBranch {
+                        name: b.name.clone(),
+                        phys: Some(l.elem().phys()),
+                        jagged: !matches!(l, Layout::Scalar(_)),
+                        counter: match l {
+                            Layout::Counted { counter, .. } => Some(counter.clone()),
+                            _ => None,
+                        },
+                        type_name: layout::type_name(b, l),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    /// Entry ranges covering `[0, entries)`, split at entries where a basket of every one of
+    /// `branches` starts (cluster boundaries), each about `target_bytes` of decoded data (at
+    /// least one cluster). A cluster far larger than the target (branches whose baskets do
+    /// not line up) is split further at any branch's basket boundary, so memory stays
+    /// bounded.
+    pub fn chunks(
+        &self,
+        branches: &[&str],
+        target_bytes: u64,
+    ) -> Result<Vec<Range<u64>>, RootError> {
+        let n = self.entries();
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let idx = branches
+            .iter()
+            .map(|b| self.find(b))
+            .collect::<Result<Vec<_>, _>>()?;
+        let bs: Vec<&BranchMeta> = idx.iter().map(|&i| &self.inner.meta.branches[i]).collect();
+        // Decoded bytes per entry, from ROOT's own totals.
+        let per_entry: f64 = bs
+            .iter()
+            .map(|b| b.tot_bytes.max(0) as f64 / n as f64)
+            .sum::<f64>()
+            .max(1.0);
+        let target_entries = ((target_bytes.max(1) as f64 / per_entry).ceil() as u64).max(1);
+        let starts = |b: &BranchMeta| -> Vec<u64> {
+            b.basket_entry.iter().copied().filter(|&e| e < n).collect()
+        };
+        let mut shared: Vec<u64> = vec![0, n];
+        let mut any: Vec<u64> = vec![0, n];
+        if let Some((first, rest)) = bs.split_first() {
+            shared = starts(first);
+            any = shared.clone();
+            for b in rest {
+                let s = starts(b);
+                shared.retain(|e| s.binary_search(e).is_ok());
+                any.extend(s);
+            }
+            shared.push(n);
+            any.push(n);
+            shared.sort_unstable();
+            shared.dedup();
+            any.sort_unstable();
+            any.dedup();
+        }
+        if shared.first() != Some(&0) {
+            shared.insert(0, 0);
+        }
+        // Refine clusters much larger than the target at any basket boundary.
+        let mut bounds = Vec::with_capacity(shared.len());
+        for w in shared.windows(2) {
+            bounds.push(w[0]);
+            if w[1] - w[0] > 4 * target_entries {
+                bounds.extend(any.iter().copied().filter(|&e| e > w[0] && e < w[1]));
+            }
+        }
+        bounds.push(n);
+        let mut out = Vec::new();
+        let mut start = 0u64;
+        for &b in &bounds[1..] {
+            if b - start >= target_entries || b == n {
+                out.push(start..b);
+                start = b;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The branch's values for entries `range`, as an engine column: flat values plus
+    /// offsets (starting at 0) for jagged branches.
+    pub fn read_column(&self, branch: &str, range: Range<u64>) -> Result<InputColumn, RootError> {
+        let i = self.find(branch)?;
+        match &self.inner.layouts[i] {
+            Ok(Layout::VectorVector(_)) => Err(RootError::Unsupported {
+                at: self.at(Some(branch), None),
+                type_name: self.inner.meta.branches[i].class_name.clone(),
+                reason: Some("vectors of vectors are not an engine input".to_string()),
+            }),
+            _ => Ok(self.read(i, range)?.finish()),
+        }
+    }
+
+    /// Values of any readable branch, including `vector<vector<T>>` (for `inspect`).
+    pub fn read_values(&self, branch: &str, range: Range<u64>) -> Result<Values, RootError> {
+        let i = self.find(branch)?;
+        let b = self.read(i, range)?;
+        Ok(match b.inner {
+            Some(inner) => Values::Nested(Nested {
+                data: b.data,
+                outer: b.offsets.unwrap_or_default(),
+                inner,
+            }),
+            None => Values::Column(b.finish()),
+        })
+    }
+
+    fn read(&self, i: usize, range: Range<u64>) -> Result<Builder, RootError> {
+        let b = &self.inner.meta.branches[i];
+        let name = b.name.as_str();
+        let layout = match &self.inner.layouts[i] {
+            Ok(l) => l,
+            Err(t) => {
+                return Err(RootError::Unsupported {
+                    at: self.at(Some(name), None),
+                    type_name: t.clone(),
+                    reason: None,
+                });
+            }
+        };
+        let n = self.entries();
+        if range.start > range.end || range.end > n.min(b.entries.max(n)) {
+            return Err(RootError::Range {
+                at: self.at(Some(name), None),
+                start: range.start,
+                end: range.end,
+                entries: n,
+            });
+        }
+        let be = &b.basket_entry;
+        if be.last().copied() != Some(b.entries) || b.entries < range.end {
+            return Err(RootError::Corrupt {
+                at: self.at(Some(name), None),
+                message: format!(
+                    "baskets hold {} entries, the branch says {}",
+                    be.last().copied().unwrap_or(0),
+                    b.entries
+                ),
+            });
+        }
+        // Baskets overlapping the range: k with be[k] < end and be[k+1] > start.
+        let first = be.partition_point(|&e| e <= range.start).saturating_sub(1);
+        let last = be.partition_point(|&e| e < range.end);
+        let ks: Vec<usize> = (first..last.min(be.len() - 1))
+            .filter(|&k| be[k + 1] > be[k])
+            .collect();
+        let src = &self.inner.src;
+        let baskets: Vec<Result<Basket, RootError>> = ks
+            .par_iter()
+            .map(|&k| {
+                let bk = basket::read(src, b, k).map_err(|Bad(message)| RootError::Corrupt {
+                    at: self.at(Some(name), Some(k)),
+                    message,
+                })?;
+                let want = be[k + 1] - be[k];
+                if bk.nev as u64 != want {
+                    return Err(RootError::Corrupt {
+                        at: self.at(Some(name), Some(k)),
+                        message: format!(
+                            "basket holds {} entries, the branch's index says {want}",
+                            bk.nev
+                        ),
+                    });
+                }
+                Ok(bk)
+            })
+            .collect();
+        let baskets = baskets.into_iter().collect::<Result<Vec<_>, _>>()?;
+        // Generated offsets: counts come from the counter branch over the baskets' span.
+        let counts = match layout {
+            Layout::Counted { counter, .. } if baskets.iter().any(|bk| bk.offsets.is_none()) => {
+                let span = be[first]..be[last.min(be.len() - 1)];
+                Some((span.start, self.counts(counter, span)?))
+            }
+            _ => None,
+        };
+        let cap_bytes: usize = baskets.iter().map(|bk| bk.border).sum();
+        // Reserve by the bytes really decoded, never by an entry count read from the file.
+        let cap_entries = ((range.end - range.start) as usize).min(cap_bytes + 1);
+        let mut out = Builder::new(layout, cap_bytes / layout.elem().size(), cap_entries);
+        for (bk, &k) in baskets.iter().zip(&ks) {
+            let lo = range.start.max(be[k]) - be[k];
+            let hi = range.end.min(be[k + 1]) - be[k];
+            let c = counts
+                .as_ref()
+                .and_then(|(s0, c)| c.get((be[k] - s0) as usize..(be[k + 1] - s0) as usize));
+            out.append(layout, bk, lo as usize, hi as usize, c)
+                .map_err(|Bad(message)| RootError::Corrupt {
+                    at: self.at(Some(name), Some(k)),
+                    message,
+                })?;
+        }
+        Ok(out)
+    }
+
+    /// A counter branch's values as lengths.
+    fn counts(&self, counter: &str, span: Range<u64>) -> Result<Vec<u32>, RootError> {
+        let col = self.read_column(counter, span)?;
+        let bad = || RootError::Corrupt {
+            at: self.at(Some(counter), None),
+            message: "negative counter value".to_string(),
+        };
+        Ok(match col.data {
+            ColumnData::I32(v) => v
+                .into_iter()
+                .map(|x| u32::try_from(x).map_err(|_| bad()))
+                .collect::<Result<_, _>>()?,
+            ColumnData::U32(v) => v,
+            ColumnData::I16(v) => v
+                .into_iter()
+                .map(|x| u32::try_from(x).map_err(|_| bad()))
+                .collect::<Result<_, _>>()?,
+            ColumnData::U16(v) => v.into_iter().map(u32::from).collect(),
+            ColumnData::I8(v) => v
+                .into_iter()
+                .map(|x| u32::try_from(x).map_err(|_| bad()))
+                .collect::<Result<_, _>>()?,
+            ColumnData::U8(v) => v.into_iter().map(u32::from).collect(),
+            ColumnData::I64(v) => v
+                .into_iter()
+                .map(|x| u32::try_from(x).map_err(|_| bad()))
+                .collect::<Result<_, _>>()?,
+            ColumnData::U64(v) => v
+                .into_iter()
+                .map(|x| u32::try_from(x).map_err(|_| bad()))
+                .collect::<Result<_, _>>()?,
+            _ => {
+                return Err(RootError::Unsupported {
+                    at: self.at(Some(counter), None),
+                    type_name: "non-integer counter".to_string(),
+                    reason: None,
+                });
+            }
+        })
+    }
+
+    /// Benchmark support: decompresses (only) the free baskets of `branch` overlapping
+    /// `range`, returning the uncompressed byte count. The baseline for reading throughput.
+    pub fn decompress_only(&self, branch: &str, range: Range<u64>) -> Result<u64, RootError> {
+        let i = self.find(branch)?;
+        let b = &self.inner.meta.branches[i];
+        let be = &b.basket_entry;
+        let first = be.partition_point(|&e| e <= range.start).saturating_sub(1);
+        let last = be
+            .partition_point(|&e| e < range.end)
+            .min(b.basket_seek.len());
+        let total: Result<Vec<u64>, RootError> = (first..last)
+            .into_par_iter()
+            .map(|k| {
+                let raw = basket::fetch(&self.inner.src, b, k)
+                    .and_then(|r| compress::decompress(r.payload(), r.objlen))
+                    .map_err(|Bad(message)| RootError::Corrupt {
+                        at: self.at(Some(&b.name), Some(k)),
+                        message,
+                    })?;
+                Ok(raw.len() as u64)
+            })
+            .collect();
+        Ok(total?.iter().sum())
+    }
+}
+
+/// Levenshtein distance for "did you mean" (small inputs only).
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

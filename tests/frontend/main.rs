@@ -1,0 +1,114 @@
+//! Front-end tests, data-driven: every `examples/*.ana` and `tests/frontend/ok/*.ana` must
+//! compile (snapshots of the AST and the optimized graph); every `tests/frontend/err/*.ana`
+//! must fail (snapshot of the rendered diagnostics, no colour, fixed width). The CLI is tested
+//! end to end, and a property test feeds the front end arbitrary and mutated text.
+//!
+//! Regenerate snapshots: `INSTA_UPDATE=always cargo test --test frontend`, then review the diff.
+
+mod cli;
+mod props;
+
+use ana_compiler::{CompileOptions, compile, dump, syntax};
+
+/// Renders diagnostics as `ana check` does on a non-terminal.
+pub fn render(diags: &ana_compiler::Diagnostics) -> String {
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(100);
+    let mut out = String::new();
+    for d in &diags.0 {
+        let _ = handler.render_report(&mut out, d);
+        out.push('\n');
+    }
+    out
+}
+
+fn compile_ok(path: &std::path::Path) -> (String, ana_compiler::Compiled) {
+    let source = std::fs::read_to_string(path).expect("read script");
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("script");
+    match compile(name, &source, &CompileOptions::default()) {
+        Ok(c) => {
+            c.graph.validate().expect("valid graph");
+            (source, c)
+        }
+        Err(d) => panic!("{} does not compile:\n{}", path.display(), render(&d)),
+    }
+}
+
+#[test]
+fn examples() {
+    insta::glob!("../../examples", "*.ana", |path| {
+        let (source, compiled) = compile_ok(path);
+        let (ast, diags) = syntax::parse(&source);
+        assert!(diags.is_empty());
+        insta::assert_snapshot!("ast", format!("{ast:#?}"));
+        insta::assert_snapshot!("graph", dump::text(&compiled.graph));
+    });
+}
+
+#[test]
+fn ok() {
+    insta::glob!("ok/*.ana", |path| {
+        let (_, compiled) = compile_ok(path);
+        insta::assert_snapshot!(dump::text(&compiled.graph));
+    });
+}
+
+#[test]
+fn err() {
+    insta::glob!("err/*.ana", |path| {
+        let source = std::fs::read_to_string(path).expect("read script");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("script");
+        let opts = CompileOptions::default();
+        match compile(name, &source, &opts) {
+            Ok(_) => panic!("{} compiles but should not", path.display()),
+            Err(d) => {
+                for x in &d.0 {
+                    assert!(
+                        !x.help.is_empty(),
+                        "{}: diagnostic without help: {}",
+                        path.display(),
+                        x.message
+                    );
+                }
+                insta::assert_snapshot!(render(&d));
+            }
+        }
+    });
+}
+
+/// Shared work is computed once: the same selection used by a histogram and a table.
+#[test]
+fn cse_merges_shared_work() {
+    let src = "let mu = Muon{pt, eta}\nhist a: count(mu[pt > 20]) ~ Reg(5, 0, 5)\n\
+               table t { n = count(mu[pt > 20]), s = sum(mu[pt > 20].pt) }\n";
+    let c = compile("t.ana", src, &CompileOptions::default()).expect("compiles");
+    let filters = c
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| matches!(n.kind, ana_compiler::graph::NodeKind::Filter { .. }))
+        .count();
+    let counts = c
+        .graph
+        .nodes
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.kind,
+                ana_compiler::graph::NodeKind::Reduce {
+                    op: ana_compiler::graph::ReduceOp::Count,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!((filters, counts), (1, 1), "{}", dump::text(&c.graph));
+    assert_eq!(c.graph.branches.len(), 2, "only nMuon and Muon_pt are read");
+}

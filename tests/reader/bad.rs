@@ -1,0 +1,194 @@
+//! Damaged and unsupported inputs: clear errors naming the file, never a panic.
+
+use ana_runtime::root::{RootError, RootFile, Tree};
+
+fn assert_send_sync<T: Send + Sync>() {}
+
+#[test]
+fn handles_are_send_and_sync() {
+    assert_send_sync::<RootFile>();
+    assert_send_sync::<Tree>();
+}
+
+#[test]
+fn rntuple_is_a_clear_error() {
+    for name in [
+        "Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root",
+        "cmsopendata2015_ttbar_19980_NANOAOD_RNTupleImporter_rntuple_v1-0-0-1.root",
+    ] {
+        let f = RootFile::open(&crate::data(name)).expect("an RNTuple file opens");
+        assert!(f.tree_names().is_empty());
+        let e = f.tree("Events").expect_err("RNTuple is not read");
+        assert!(matches!(e, RootError::RNTuple { .. }), "{e}");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("RNTuple is not supported yet") && msg.contains(name),
+            "{msg}"
+        );
+    }
+}
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+const DIMUON: &str = "Run2012BC_DoubleMuParked_Muons_1000evts.root";
+
+/// Opens `path` and reads every readable branch of every tree; the first error, if any.
+fn read_all(path: &Path) -> Result<(), RootError> {
+    let f = RootFile::open(path)?;
+    for t in f.tree_names() {
+        let tree = f.tree(&t)?;
+        for b in tree.branches() {
+            if b.elem.is_some() {
+                let chunks = tree.chunks(&[b.name.as_str()], 1 << 20)?;
+                for c in chunks {
+                    tree.read_values(&b.name, c)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_temp(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(bytes).unwrap();
+    f.flush().unwrap();
+    f
+}
+
+/// Reads a damaged copy; panics are caught and reported as failures with `what`.
+fn survive(bytes: &[u8], what: &str, failures: &mut Vec<String>) -> Option<RootError> {
+    let tmp = write_temp(bytes);
+    match catch_unwind(AssertUnwindSafe(|| read_all(tmp.path()))) {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => {
+            let path = tmp.path().display().to_string();
+            if !e.to_string().contains(&path) {
+                failures.push(format!("{what}: error does not name the file: {e}"));
+            }
+            Some(e)
+        }
+        Err(_) => {
+            failures.push(format!("{what}: panicked"));
+            None
+        }
+    }
+}
+
+#[test]
+fn non_root_and_empty_files_are_errors() {
+    let mut failures = Vec::new();
+    for (what, bytes) in [
+        ("empty", Vec::new()),
+        ("text", b"root:x:0:0:root:/root:/bin/bash\n".repeat(40)),
+        ("zeros", vec![0u8; 4096]),
+        ("magic only", b"root".to_vec()),
+    ] {
+        let e = survive(&bytes, what, &mut failures);
+        assert!(e.is_some(), "{what} read without error");
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn truncated_files_are_errors_not_panics() {
+    let full = std::fs::read(crate::data(DIMUON)).unwrap();
+    let mut failures = Vec::new();
+    let mut errors = 0;
+    for cut in (0..full.len()).step_by(331) {
+        if survive(&full[..cut], &format!("cut at {cut}"), &mut failures).is_some() {
+            errors += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert!(errors > 150, "only {errors} truncations noticed");
+}
+
+/// Every byte position of small files (and a stride through larger ones) flipped in turn:
+/// any outcome but a panic (or an unbounded allocation, which would abort) is acceptable.
+#[test]
+fn corrupted_bytes_never_panic() {
+    let mut failures = Vec::new();
+    for (name, stride) in [
+        (DIMUON, 97),
+        ("uproot-small-dy-nooffsets.root", 29),
+        ("uproot-HZZ-zstd.root", 409),
+        ("uproot-HZZ-lz4.root", 409),
+        ("uproot-HZZ-lzma.root", 997),
+        ("uproot-stl_containers.root", 11),
+        ("uproot-vectorVectorDouble.root", 5),
+        ("nanoAOD_2015_CMS_Open_Data_ttbar.root", 1201),
+        ("uproot-sample-6.20.04-uncompressed.root", 61),
+    ] {
+        let full = std::fs::read(crate::data(name)).unwrap();
+        for pos in (0..full.len()).step_by(stride) {
+            for pattern in [0xffu8, 0x7f] {
+                let mut b = full.clone();
+                b[pos] ^= pattern;
+                survive(
+                    &b,
+                    &format!("{name} byte {pos} ^ {pattern:#x}"),
+                    &mut failures,
+                );
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// A basket key that claims a 2 GB object: an error naming the basket, no allocation.
+#[test]
+fn lying_basket_length_is_an_error() {
+    let mut b = std::fs::read(crate::data(DIMUON)).unwrap();
+    // The first basket key: its class name "TBasket" follows the 26-byte fixed key header.
+    let at = b
+        .windows(8)
+        .position(|w| w == b"\x07TBasket")
+        .expect("a basket key")
+        - 26;
+    b[at + 6..at + 10].copy_from_slice(&0x7fff_fff0i32.to_be_bytes());
+    let tmp = write_temp(&b);
+    let e = read_all(tmp.path()).expect_err("a lying fObjlen is noticed");
+    let msg = e.to_string();
+    assert!(msg.contains("basket 0"), "{msg}");
+}
+
+#[test]
+fn missing_tree_and_branch_name_what_exists() {
+    let f = RootFile::open(&crate::data(DIMUON)).unwrap();
+    let e = f.tree("Evnts").unwrap_err().to_string();
+    assert!(
+        e.contains("no tree named \"Evnts\"") && e.contains("Events") && e.contains(DIMUON),
+        "{e}"
+    );
+    let t = f.tree("Events").unwrap();
+    let e = t.read_column("Muon_ptt", 0..10).unwrap_err().to_string();
+    assert!(
+        e.contains("branch Muon_ptt") && e.contains("did you mean Muon_pt"),
+        "{e}"
+    );
+    let e = t.read_column("Muon_pt", 0..1001).unwrap_err().to_string();
+    assert!(e.contains("outside"), "{e}");
+}
+
+#[test]
+fn unsupported_types_are_clear_errors() {
+    let f = RootFile::open(&crate::data("uproot-stl_containers.root")).unwrap();
+    let t = f.tree("tree").unwrap();
+    for b in ["string", "vector_string", "vector_vector_int32"] {
+        let e = t.read_column(b, 0..t.entries()).unwrap_err();
+        assert!(matches!(e, RootError::Unsupported { .. }), "{b}: {e}");
+        assert!(e.to_string().contains("not supported"), "{e}");
+    }
+    let s = t.schema();
+    assert_eq!(s.branch("string").unwrap().phys, None);
+    assert_eq!(s.branch("vector_vector_int32").unwrap().phys, None);
+    assert!(s.branch("vector_int32").unwrap().phys.is_some());
+}

@@ -1,0 +1,136 @@
+//! `ana inspect`, end to end through the binary: listings (snapshots), values as JSON
+//! against uproot (`tests/fixtures/root/inspect.json`), exit codes.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn ana(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ana"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run ana")
+}
+
+fn data(name: &str) -> String {
+    crate::data(name).display().to_string()
+}
+
+/// Equal JSON, numbers compared as the float32 they may have been stored as.
+fn close(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| close(x, y))
+        }
+        (Value::Number(a), Value::Number(b)) => {
+            a == b
+                || matches!((a.as_f64(), b.as_f64()), (Some(x), Some(y)) if x == y || x as f32 == y as f32)
+        }
+        (a, b) => a == b,
+    }
+}
+
+#[test]
+fn values_as_json_equal_uproot() {
+    let cases: Vec<Value> =
+        serde_json::from_str(include_str!("../fixtures/root/inspect.json")).expect("fixture");
+    for case in cases {
+        let file = data(case["file"].as_str().unwrap());
+        let tree = case["tree"].as_str().unwrap();
+        let want = case["values"].as_object().unwrap();
+        let mut args = vec![
+            "inspect",
+            file.as_str(),
+            "--json",
+            "--tree",
+            tree,
+            "--entries",
+        ];
+        args.push(case["entries"].as_str().unwrap());
+        for b in want.keys() {
+            args.push("--branch");
+            args.push(b);
+        }
+        let out = ana(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+        assert_eq!(got["tree"], tree);
+        for (b, w) in want {
+            assert!(
+                close(&got["values"][b], w),
+                "{file} {b}: got {}, uproot {w}",
+                got["values"][b]
+            );
+        }
+    }
+}
+
+#[test]
+fn listing_text_and_json() {
+    let out = ana(&[
+        "inspect",
+        &data("Run2012BC_DoubleMuParked_Muons_1000evts.root"),
+    ]);
+    assert!(out.status.success());
+    insta::assert_snapshot!("dimuon_listing", String::from_utf8_lossy(&out.stdout));
+    let out = ana(&["inspect", &data("uproot-stl_containers.root")]);
+    insta::assert_snapshot!("stl_listing", String::from_utf8_lossy(&out.stdout));
+    let out = ana(&[
+        "inspect",
+        &data("Run2012BC_DoubleMuParked_Muons_1000evts.root"),
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let t = &v["trees"][0];
+    assert_eq!(t["name"], "Events");
+    assert_eq!(t["entries"], 1000);
+    let pt = &t["branches"][1];
+    assert_eq!(pt["name"], "Muon_pt");
+    assert_eq!(pt["type"], "Float_t[nMuon]");
+    assert_eq!(pt["counter"], "nMuon");
+    assert_eq!(pt["compression"], "zlib");
+}
+
+#[test]
+fn values_text() {
+    let f = data("Run2012BC_DoubleMuParked_Muons_1000evts.root");
+    let out = ana(&[
+        "inspect",
+        &f,
+        "--branch",
+        "nMuon",
+        "--branch",
+        "Muon_pt",
+        "--entries",
+        ":3",
+    ]);
+    assert!(out.status.success());
+    insta::assert_snapshot!("dimuon_values", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn exit_codes() {
+    let f = data("Run2012BC_DoubleMuParked_Muons_1000evts.root");
+    let code = |args: &[&str]| ana(args).status.code();
+    assert_eq!(code(&["inspect", "/no/such/file.root"]), Some(2));
+    assert_eq!(
+        code(&["inspect", &f, "--branch", "nMuon", "--entries", "x:y"]),
+        Some(2)
+    );
+    assert_eq!(code(&["inspect", &f, "--branch", "nope"]), Some(1));
+    assert_eq!(code(&["inspect", &f, "--tree", "nope"]), Some(1));
+    assert_eq!(code(&["inspect", "/etc/hostname"]), Some(1));
+    let out = ana(&[
+        "inspect",
+        &data("Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root"),
+        "--branch",
+        "nMuon",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("RNTuple is not supported yet"));
+}
