@@ -12,6 +12,9 @@ pub struct Args {
     /// A ROOT file whose branches the script's names are checked against.
     #[arg(long)]
     pub input: Option<PathBuf>,
+    /// The input tree (default: the script's `tree`, else `Events`).
+    #[arg(long)]
+    pub tree: Option<String>,
     /// Set a script parameter: NAME=VALUE (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -19,16 +22,24 @@ pub struct Args {
 
 pub fn main(args: Args) -> Result<(), Failure> {
     let source = crate::read_script(&args.script)?;
-    if let Some(input) = &args.input {
-        // The ROOT reader is not on main yet: a schema cannot be read.
-        return Err(Failure::Usage(miette::miette!(
-            help = "run `ana check` without --input until the ROOT reader lands",
-            "--input {}: reading ROOT files is not available yet",
-            input.display()
-        )));
-    }
+    let schema = match &args.input {
+        None => None,
+        Some(input) => {
+            let tree = args
+                .tree
+                .clone()
+                .or_else(|| ana_compiler::declared_tree(&source))
+                .unwrap_or_else(|| "Events".to_string());
+            let file = ana_runtime::root::RootFile::open(input)
+                .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
+            let tree = file
+                .tree(&tree)
+                .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
+            Some(tree.schema())
+        }
+    };
     let opts = ana_compiler::CompileOptions {
-        schema: None,
+        schema,
         params: crate::parse_sets(&args.set)?,
     };
     crate::compile_or_report(&args.script, &source, &opts)?;

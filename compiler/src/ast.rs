@@ -151,6 +151,58 @@ pub enum ExprKind {
     },
 }
 
+impl Expr {
+    /// The direct sub-expressions, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Str(_)
+            | ExprKind::Name(_) => vec![],
+            ExprKind::Unary(_, a) => vec![a],
+            ExprKind::Binary(_, a, b) => vec![a, b],
+            ExprKind::Call { args, .. } | ExprKind::List(args) => args.iter().collect(),
+            ExprKind::Lambda { body, .. } => vec![body],
+            ExprKind::Member { base, .. } => vec![base],
+            ExprKind::Bracket { base, inner } => vec![base, inner],
+            ExprKind::Construct { fields, .. } => {
+                fields.iter().filter_map(|f| f.branch.as_ref()).collect()
+            }
+            ExprKind::Named { value, .. } => vec![value],
+            ExprKind::If { cond, then, else_ } => vec![cond, then, else_],
+        }
+    }
+
+    /// Nesting depth (1 for a leaf), computed without recursion.
+    pub fn depth(&self) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(self, 1usize)];
+        while let Some((e, d)) = stack.pop() {
+            max = max.max(d);
+            stack.extend(e.children().into_iter().map(|c| (c, d + 1)));
+        }
+        max
+    }
+}
+
+impl Stmt {
+    /// The expressions the statement contains directly.
+    pub fn exprs(&self) -> Vec<&Expr> {
+        match &self.kind {
+            StmtKind::Input { .. } | StmtKind::Tree { .. } | StmtKind::Cutflow { .. } => vec![],
+            StmtKind::Param { value, .. } | StmtKind::Let { value, .. } => vec![value],
+            StmtKind::Region { cond, .. } => vec![cond],
+            StmtKind::Hist { dims, weight, .. } => dims
+                .iter()
+                .flat_map(|d| std::iter::once(&d.value).chain(d.axis.args.iter()))
+                .chain(weight.iter())
+                .collect(),
+            StmtKind::Table { columns, .. } => columns.iter().map(|c| &c.value).collect(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct FieldSpec {
     pub name: Ident,

@@ -72,3 +72,13 @@ pub fn compile(name: &str, source: &str, opts: &CompileOptions) -> Result<Compil
         tree: lowered.tree,
     })
 }
+
+/// The tree a script names with `tree NAME`, if any: lets a caller open the right tree to
+/// build the [`schema::Schema`] before compiling. Tolerates syntax errors elsewhere.
+pub fn declared_tree(source: &str) -> Option<String> {
+    let (script, _) = syntax::parse(source);
+    script.stmts.iter().find_map(|s| match &s.kind {
+        ast::StmtKind::Tree { name } => Some(name.name.clone()),
+        _ => None,
+    })
+}

@@ -24,6 +24,19 @@ const STMT_KEYWORDS: [&str; 8] = [
 pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
     let mut script = Script::default();
     let mut diags = Vec::new();
+    // Parsing and lowering recurse on nesting: refuse depths that could exhaust the stack.
+    if let Some(at) = too_deep(source) {
+        diags.push(
+            Diagnostic::new(
+                "ana::syntax::too_deep",
+                Span::new(at, at + 1),
+                "the expression is nested too deeply",
+            )
+            .label(format!("more than {MAX_DEPTH} levels here"))
+            .help("split it into several `let` bindings"),
+        );
+        return (script, diags);
+    }
     let mut offset = 0;
     while offset <= source.len() {
         let Some(rest) = source.get(offset..) else {
@@ -75,7 +88,92 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
             }
         }
     }
+    let mut kept = Vec::new();
+    for stmt in std::mem::take(&mut script.stmts) {
+        if stmt.exprs().iter().any(|e| e.depth() > MAX_TREE_DEPTH) {
+            diags.push(
+                Diagnostic::new(
+                    "ana::syntax::too_deep",
+                    stmt.span,
+                    "the expression is nested too deeply",
+                )
+                .label(format!("more than {MAX_TREE_DEPTH} levels"))
+                .help("split it into several `let` bindings"),
+            );
+        } else {
+            kept.push(stmt);
+        }
+    }
+    script.stmts = kept;
     (script, diags)
+}
+
+/// Longest operator chain (`a + b + ...`, `- - x`) in one expression.
+pub const MAX_CHAIN: usize = 200;
+
+/// Deepest expression tree the checker walks (it recurses once per level).
+pub const MAX_TREE_DEPTH: usize = 200;
+
+/// Deepest nesting a statement may have: brackets, `=>`, `if` and `**` each add a level.
+pub const MAX_DEPTH: usize = 64;
+
+/// The offset where a statement's nesting first exceeds [`MAX_DEPTH`]. Operator chains
+/// (`a + b + c ...`) do not count: the parser reads them iteratively.
+fn too_deep(source: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut extra = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut line_start = true;
+    let bytes = source.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        if c == b'\n' {
+            in_comment = false;
+            in_string = false;
+            line_start = true;
+            continue;
+        }
+        if in_comment {
+            continue;
+        }
+        if in_string {
+            if c == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        if line_start && !c.is_ascii_whitespace() {
+            line_start = false;
+            if source.get(i..).is_some_and(starts_statement) {
+                depth = 0;
+                extra = 0;
+            }
+        }
+        match c {
+            b'#' => in_comment = true,
+            b'"' => in_string = true,
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'=' if bytes.get(i + 1) == Some(&b'>') => extra += 1,
+            b'*' if bytes.get(i + 1) == Some(&b'*') => extra += 1,
+            b'i' if bytes.get(i + 1) == Some(&b'f')
+                && (i == 0
+                    || bytes
+                        .get(i - 1)
+                        .is_some_and(|b| !b.is_ascii_alphanumeric() && *b != b'_'))
+                && bytes
+                    .get(i + 2)
+                    .is_none_or(|b| !b.is_ascii_alphanumeric() && *b != b'_') =>
+            {
+                extra += 1
+            }
+            _ => {}
+        }
+        if depth + extra > MAX_DEPTH {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// The start of the line-initial statement keyword at or before `pos`.
@@ -151,21 +249,86 @@ fn syntax_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (usi
         .map_or(0, char::len_utf8)
         .max(end - start);
     let span = Span::new(base + start, base + start + width);
-    let help = if found.starts_with('=') && expected.contains(&"an expression") {
-        "`=` binds a name (`let x = ...`); compare with `==`".to_string()
-    } else if STMT_KEYWORDS.contains(&found)
-        || ["in", "and", "or", "not", "weight", "if", "then", "else"].contains(&found)
-    {
-        format!("`{found}` is a keyword; it cannot be used as a name")
+    let help = syntax_help(text, start, found, &expected);
+    let label = if found.is_empty() {
+        "the script ends here".to_string()
     } else {
-        "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `table`, `cutflow`; see examples/*.ana".to_string()
+        "unexpected here".to_string()
     };
     (
         start,
         Diagnostic::new("ana::syntax::unexpected", span, message)
-            .label("here")
+            .label(label)
             .help(help),
     )
+}
+
+/// The most likely cause of a syntax error at `pos`.
+fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> String {
+    let line_end = text
+        .get(pos..)
+        .and_then(|r| r.find('\n'))
+        .map_or(text.len(), |i| pos + i);
+    if found.starts_with('"') && !text.get(pos + 1..line_end).unwrap_or("").contains('"') {
+        return "this string is not closed: end it with `\"` on the same line".to_string();
+    }
+    // An error at the start of a line may belong to the statement before (a missing `)`).
+    if let Some((open, at)) = unclosed(text, statement_start(text, pos.saturating_sub(1)), pos) {
+        let line = text.get(..at).map_or(1, |s| s.matches('\n').count() + 1);
+        let close = match open {
+            '(' => ')',
+            '[' => ']',
+            _ => '}',
+        };
+        return format!("the `{open}` on line {line} is not closed: add `{close}`");
+    }
+    if found.starts_with('=') && !found.starts_with("==") {
+        return "`=` binds a name (`let x = ...`); to compare, write `==`".to_string();
+    }
+    let keywords = [
+        "in", "and", "or", "not", "weight", "if", "then", "else", "true", "false",
+    ];
+    if expected.contains(&"a name") && (STMT_KEYWORDS.contains(&found) || keywords.contains(&found))
+    {
+        return format!("`{found}` is a keyword; it cannot be used as a name");
+    }
+    let before = text.get(..pos).unwrap_or("").trim_end();
+    if expected.iter().any(|e| e.starts_with("an axis")) || before.ends_with('~') {
+        return "attach an axis with `~`: `hist h: x ~ Reg(50, 0, 100, \"label\")`".to_string();
+    }
+    "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `table`, `cutflow`; see examples/*.ana".to_string()
+}
+
+/// The innermost bracket opened in `text[from..to]` and not closed there, skipping strings
+/// and comments.
+fn unclosed(text: &str, from: usize, to: usize) -> Option<(char, usize)> {
+    let mut stack = Vec::new();
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for (i, c) in text.get(from..to)?.char_indices() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '#' => in_comment = true,
+                '"' => in_string = true,
+                '(' | '[' | '{' => stack.push((c, from + i)),
+                ')' | ']' | '}' => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    stack.pop()
 }
 
 fn join_or(items: &[&str]) -> String {
@@ -206,9 +369,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::postfix
         | Rule::call
         | Rule::boolean => "an expression",
-        Rule::or_op | Rule::and_op | Rule::not_op => "`and`/`or`",
+        Rule::or_op | Rule::and_op | Rule::not_op => "an operator",
         Rule::cmp_op | Rule::add_op | Rule::mul_op | Rule::pow_op | Rule::neg_op => "an operator",
-        Rule::member | Rule::bracket | Rule::ctor_fields => "`.`, `[` or `{`",
+        Rule::member | Rule::bracket | Rule::ctor_fields => "an operator",
         Rule::in_clause => "`in`",
         Rule::weight_clause => "`weight`",
         Rule::hist_dim => "an expression",
@@ -429,7 +592,22 @@ impl Builder<'_> {
         Some(AxisExpr { kind, args, span })
     }
 
+    /// Refuses operator chains longer than [`MAX_CHAIN`]: they nest as deep as they are long.
+    fn chain_limit(&mut self, pair: &Pair<Rule>) -> Option<()> {
+        if pair.clone().into_inner().count() > 2 * MAX_CHAIN {
+            let span = self.span(pair);
+            self.diags.push(
+                Diagnostic::new("ana::syntax::too_deep", span, "the expression is too long")
+                    .label(format!("more than {MAX_CHAIN} operands"))
+                    .help("split it into several `let` bindings"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
     fn binary_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        self.chain_limit(&pair)?;
         let mut it = pair.into_inner();
         let mut lhs = self.expr(it.next()?)?;
         while let Some(op) = it.next() {
@@ -457,8 +635,29 @@ impl Builder<'_> {
         Some(lhs)
     }
 
+    /// `a ** b ** c` is `a ** (b ** c)`.
+    fn power(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        self.chain_limit(&pair)?;
+        let mut operands = Vec::new();
+        for p in pair.into_inner() {
+            if p.as_rule() != Rule::pow_op {
+                operands.push(self.expr(p)?);
+            }
+        }
+        let mut acc = operands.pop()?;
+        while let Some(lhs) = operands.pop() {
+            let span = lhs.span.to(acc.span);
+            acc = Expr {
+                kind: ExprKind::Binary(BinOp::Pow, Box::new(lhs), Box::new(acc)),
+                span,
+            };
+        }
+        Some(acc)
+    }
+
     /// `a < b <= c` means `a < b and b <= c`, as in Python.
     fn comparison(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        self.chain_limit(&pair)?;
         let mut it = pair.into_inner();
         let mut prev = self.expr(it.next()?)?;
         let mut result: Option<Expr> = None;
@@ -511,11 +710,13 @@ impl Builder<'_> {
                 let else_ = Box::new(self.expr(it.next()?)?);
                 ExprKind::If { cond, then, else_ }
             }
-            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr | Rule::pow_expr => {
+            Rule::pow_expr => return self.power(pair),
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
                 return self.binary_chain(pair);
             }
             Rule::cmp_expr => return self.comparison(pair),
             Rule::not_expr | Rule::unary => {
+                self.chain_limit(&pair)?;
                 let is_not = pair.as_rule() == Rule::not_expr;
                 let parts: Vec<Pair<Rule>> = pair.into_inner().collect();
                 let (ops, last) = parts.split_at(parts.len().saturating_sub(1));

@@ -57,6 +57,29 @@ fn ok() {
     });
 }
 
+/// Options from `#! set NAME=VALUE` and `#! input FILE` (in `examples/data` or `shared/data`) headers.
+fn options(source: &str) -> CompileOptions {
+    let mut opts = CompileOptions::default();
+    for line in source.lines() {
+        if let Some(kv) = line.strip_prefix("#! set ") {
+            let (k, v) = kv.split_once('=').expect("#! set NAME=VALUE");
+            opts.params
+                .push((k.trim().to_string(), v.trim().to_string()));
+        } else if let Some(file) = line.strip_prefix("#! input ") {
+            // examples/data, or shared/data beside the repository (or beside the worktree).
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+            let path = ["examples/data", "../shared/data", "../../shared/data"]
+                .iter()
+                .map(|d| root.join(d).join(file.trim()))
+                .find(|p| p.exists())
+                .expect("test input in examples/data or shared/data");
+            let root = ana_runtime::root::RootFile::open(&path).expect("open test input");
+            opts.schema = Some(root.tree("Events").expect("tree Events").schema());
+        }
+    }
+    opts
+}
+
 #[test]
 fn err() {
     insta::glob!("err/*.ana", |path| {
@@ -65,7 +88,7 @@ fn err() {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("script");
-        let opts = CompileOptions::default();
+        let opts = options(&source);
         match compile(name, &source, &opts) {
             Ok(_) => panic!("{} compiles but should not", path.display()),
             Err(d) => {

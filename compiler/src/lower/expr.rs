@@ -97,8 +97,9 @@ impl Lowerer<'_> {
         if let Some(g) = self.globals.get(name) {
             return g.val.clone();
         }
+        // With a schema, a branch-like name the input lacks gets "the input has no branch".
         let is_branch = match self.schema {
-            Some(s) => s.branch(name).is_some(),
+            Some(s) => s.branch(name).is_some() || looks_like_branch(name),
             None => looks_like_branch(name),
         };
         if is_branch {

@@ -68,6 +68,8 @@ pub struct Lowerer<'a> {
     params: Vec<(String, String, bool)>,
     default_input: Option<(String, Span)>,
     tree: Option<(String, Span)>,
+    /// Every region of the script, to say "defined later" instead of "unknown".
+    later_regions: IndexMap<String, Span>,
 }
 
 /// Lowers a parsed script; `params` are the `--set NAME=VALUE` pairs.
@@ -91,7 +93,15 @@ pub fn lower(
             .collect(),
         default_input: None,
         tree: None,
+        later_regions: IndexMap::new(),
     };
+    for stmt in &script.stmts {
+        if let StmtKind::Region { name, .. } = &stmt.kind {
+            l.later_regions
+                .entry(name.name.clone())
+                .or_insert(name.span);
+        }
+    }
     for stmt in &script.stmts {
         l.stmt(stmt);
     }
@@ -146,6 +156,13 @@ impl<'a> Lowerer<'a> {
         self.diags
             .push(Diagnostic::new(code, span, message).label(label).help(help));
         Val::Error
+    }
+
+    /// 1-based line number of a span's start.
+    fn line_of(&self, span: Span) -> usize {
+        self.source
+            .get(..span.start)
+            .map_or(1, |s| s.matches('\n').count() + 1)
     }
 
     fn text(&self, span: Span) -> &str {
@@ -335,6 +352,21 @@ impl<'a> Lowerer<'a> {
             return Some(m);
         }
         let names: Vec<&str> = self.regions.keys().map(String::as_str).collect();
+        if let Some(later) = self.later_regions.get(&name.name) {
+            let line = self.line_of(*later);
+            let help = format!(
+                "`{}` is defined later, on line {line}: move its definition before this use",
+                name.name
+            );
+            self.error(
+                "ana::check::region_order",
+                name.span,
+                format!("region `{}` is used before its definition", name.name),
+                "used here",
+                help,
+            );
+            return None;
+        }
         let help = match did_you_mean(&name.name, names.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None if names.is_empty() => "declare it first: `region NAME: condition`".to_string(),
