@@ -223,7 +223,8 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
         }
     }
     close(&mut open, &mut items);
-    let layout = layout(graph, &places)?;
+    let stored = stored(graph, &items);
+    let layout = layout(graph, &places, &stored)?;
     Ok(Plan { items, layout })
 }
 
@@ -237,7 +238,36 @@ fn reads_loop(graph: &Graph, places: &[Place], value: NodeId, all: &HashSet<Node
     deps.iter().any(|d| all.contains(d))
 }
 
-fn layout(graph: &Graph, places: &[Place]) -> Result<Layout, CodegenError> {
+/// Which element values must be kept in a scratch buffer: those read outside the loop that
+/// computes them (by a later loop, or at an arbitrary element through `Gather`,
+/// `ReduceInner`). The others live only in registers.
+fn stored(graph: &Graph, items: &[Item]) -> Vec<bool> {
+    let mut item_of = vec![usize::MAX; graph.nodes.len()];
+    for (k, item) in items.iter().enumerate() {
+        if let Item::Loop { nodes, .. } = item {
+            for n in nodes {
+                item_of[n.0 as usize] = k;
+            }
+        }
+    }
+    let mut stored = vec![false; graph.nodes.len()];
+    for (i, node) in graph.nodes.iter().enumerate() {
+        let random_access = match &node.kind {
+            NodeKind::Gather { value, .. } => Some(*value),
+            NodeKind::ReduceInner { value, .. } => *value,
+            _ => None,
+        };
+        for op in node.operands() {
+            let o = op.0 as usize;
+            if item_of[o] != usize::MAX && (item_of[o] != item_of[i] || random_access == Some(op)) {
+                stored[o] = true;
+            }
+        }
+    }
+    stored
+}
+
+fn layout(graph: &Graph, places: &[Place], stored: &[bool]) -> Result<Layout, CodegenError> {
     let n = graph.nodes.len();
     let mut l = Layout {
         values: vec![None; n],
@@ -282,8 +312,8 @@ fn layout(graph: &Graph, places: &[Place]) -> Result<Layout, CodegenError> {
         if let NodeKind::Sort { parent, .. } = &node.kind {
             l.sort_keys[i] = Some(scratch(*parent, &mut l));
         }
-        if let (Place::Loop(space), Type::Scalar(_), Shape::Elem(_), false) =
-            (places[i], node.ty, node.shape, node.is_sink())
+        if let (Place::Loop(space), Type::Scalar(_), Shape::Elem(_), false, true) =
+            (places[i], node.ty, node.shape, node.is_sink(), stored[i])
         {
             l.values[i] = Some(scratch(space, &mut l));
         }

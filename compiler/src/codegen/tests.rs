@@ -504,3 +504,10 @@ fn refuses_inconsistent_input() {
     );
     assert!(e.is_err());
 }
+
+#[test]
+fn dimuon_clif_snapshot() {
+    // Code generation stays reviewable: the kernel's IR for the dimuon graph.
+    let k = Kernel::compile(&dimuon()).expect("compiles");
+    insta::assert_snapshot!("dimuon_clif", k.clif());
+}
