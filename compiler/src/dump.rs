@@ -77,7 +77,9 @@ pub fn dot(graph: &Graph) -> String {
         let mut label = if node.is_sink() {
             format!("{op} {args}")
         } else {
-            format!("%{i} = {op} {}", ty(node))
+            format!("%{i} = {op} {} {args}", ty(node))
+                .trim_end()
+                .to_string()
         };
         if let Some(h) = &node.hint {
             let _ = write!(label, "\\n{h}");

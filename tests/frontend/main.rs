@@ -41,7 +41,7 @@ fn compile_ok(path: &std::path::Path) -> (String, ana_compiler::Compiled) {
 
 #[test]
 fn examples() {
-    insta::glob!("../../examples", "*.ana", |path| {
+    insta::glob!("../../examples", "{*.ana,adl/*.ana}", |path| {
         let (source, compiled) = compile_ok(path);
         let (ast, diags) = syntax::parse(&source);
         assert!(diags.is_empty());
@@ -135,4 +135,5 @@ fn cse_merges_shared_work() {
         .count();
     assert_eq!((filters, counts), (1, 1), "{}", dump::text(&c.graph));
     assert_eq!(c.graph.branches.len(), 2, "only nMuon and Muon_pt are read");
+    insta::assert_snapshot!("cse_dot", dump::dot(&c.graph));
 }

@@ -505,6 +505,15 @@ impl<'a> Lowerer<'a> {
             spans.push(w.span);
             Some(())
         });
+        let axes_exact: Vec<bool> = axes
+            .iter()
+            .map(|a| {
+                matches!(
+                    a.as_ref().map(|a| &a.kind),
+                    Some(AxisKind::Integer { .. } | AxisKind::Category { .. })
+                )
+            })
+            .collect();
         let (Some(axes), true) = (
             axes.into_iter().collect::<Option<Vec<Axis>>>(),
             vals.len() == dims.len() + usize::from(w.is_some()),
@@ -520,9 +529,17 @@ impl<'a> Lowerer<'a> {
         let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
             return;
         };
+        // Integer and category axes bin integers exactly: Int values stay Int (Bools become
+        // 0/1); every other axis and the weight take Float.
         let nodes: Vec<NodeId> = nodes
             .into_iter()
-            .map(|n| self.b.cast(n, ScalarType::Float))
+            .enumerate()
+            .map(|(i, n)| match (axes_exact.get(i), self.b.scalar_type(n)) {
+                (Some(true), Some(ScalarType::Int | ScalarType::Bool)) => {
+                    self.b.cast(n, ScalarType::Int)
+                }
+                _ => self.b.cast(n, ScalarType::Float),
+            })
             .collect();
         let (values, weight) = if w.is_some() {
             let (v, w) = nodes.split_at(nodes.len() - 1);
