@@ -1,5 +1,6 @@
 //! The `ana` command line: argument parsing and dispatch to one module per subcommand.
-//! Exit codes: 0 success, 1 an error in the script, the input or the run, 2 a usage error.
+//! Exit codes: 0 success, 1 an error in the script, the input or the run, 2 a usage error,
+//! 130 interrupted (SIGINT/SIGTERM).
 //! `miette::Report` appears only in this program, never in the libraries.
 
 mod check;
@@ -55,6 +56,8 @@ pub enum Failure {
     /// The script, the input or the run went wrong: exit 1. Diagnostics were already printed
     /// when the report is `None`.
     Error(Option<miette::Report>),
+    /// SIGINT or SIGTERM stopped a run: exit 130, as shells report an interrupted command.
+    Interrupted,
 }
 
 impl<E: Into<miette::Report>> From<E> for Failure {
@@ -83,6 +86,12 @@ fn main() -> ExitCode {
                 eprintln!("{report:?}");
             }
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted) => {
+            eprintln!(
+                "interrupted: no outputs were written; an earlier output directory is untouched"
+            );
+            ExitCode::from(130)
         }
     }
 }

@@ -1,12 +1,23 @@
-//! `ana run SCRIPT [FILE...] [-o OUTDIR] ...`.
+//! `ana run SCRIPT [FILE...] [-o OUTDIR] ...`: compile the script against the input's
+//! branches, run it over the files' chunks in parallel, write the outputs, print a summary.
 
-use std::path::PathBuf;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use ana_compiler::abi::Engine;
+use ana_runtime::exec::{self, ChunkPlan, RootSource, RunConfig, RunError, RunSummary};
+use ana_runtime::output::{OutputError, ScriptRecord};
 
 use crate::Failure;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineArg {
+    /// The reference interpreter (the oracle the JIT is tested against).
     Interp,
+    /// Native code compiled with cranelift.
     Jit,
 }
 
@@ -16,20 +27,21 @@ pub struct Args {
     pub script: PathBuf,
     /// Input ROOT files or glob patterns; default: the script's `input`.
     pub files: Vec<String>,
-    /// Output directory.
+    /// Output directory (replaced as a whole when the run succeeds).
     #[arg(short = 'o', long = "output", default_value = "ana-out")]
     pub output: PathBuf,
     /// Input tree name (overrides the script's `tree`).
     #[arg(long)]
     pub tree: Option<String>,
     /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Entries per chunk (rounded to basket boundaries).
-    #[arg(long)]
+    #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Entries per chunk (grouped and cut at basket boundaries; default: about 16 MB of
+    /// decoded data).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub chunk_entries: Option<u64>,
     /// Execution engine.
-    #[arg(long, value_enum, default_value = "interp")]
+    #[arg(long, value_enum, default_value = "jit")]
     pub engine: EngineArg,
     /// Stop after this many entries in total.
     #[arg(long)]
@@ -37,11 +49,233 @@ pub struct Args {
     /// Set a script parameter: NAME=VALUE (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// No progress bar and no summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    let _source = crate::read_script(&args.script)?;
-    Err(Failure::Error(Some(miette::miette!(
-        "ana run is not available yet"
-    ))))
+    let started = Instant::now();
+    // Installed first: a signal while files are opened or code is compiled also stops the
+    // run cleanly (with exit 130) instead of killing it.
+    let cancel = Arc::new(AtomicBool::new(false));
+    install_signal_handlers(&cancel);
+    let source = crate::read_script(&args.script)?;
+    let params = crate::parse_sets(&args.set)?;
+    ana_runtime::output::check_output_path(&args.output).map_err(usage)?;
+    let files = input_files(&args, &source)?;
+    let tree = args
+        .tree
+        .clone()
+        .or_else(|| ana_compiler::declared_tree(&source))
+        .unwrap_or_else(|| "Events".to_string());
+    let schema = ana_runtime::root::RootFile::open(&files[0])
+        .and_then(|f| f.tree(&tree))
+        .map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?
+        .schema();
+    let opts = ana_compiler::CompileOptions {
+        schema: Some(schema),
+        params,
+    };
+    let compiled = crate::compile_or_report(&args.script, &source, &opts)?;
+    let graph = &compiled.graph;
+    let engine: Box<dyn Engine> = match args.engine {
+        EngineArg::Interp => Box::new(ana_runtime::interp::Interpreter::new(graph)),
+        EngineArg::Jit => Box::new(ana_compiler::codegen::Kernel::compile(graph).map_err(|e| {
+            miette::miette!(
+                help = "run with --engine interp meanwhile, and please report this script",
+                "cannot compile the script to machine code: {e}"
+            )
+        })?),
+    };
+    let compile_time = started.elapsed();
+    let plan = ChunkPlan {
+        chunk_entries: args.chunk_entries,
+        max_entries: args.max_entries,
+    };
+    let input = RootSource::open(&files, &compiled.tree, graph, plan).map_err(run_error)?;
+    let mut config = RunConfig::new(&args.output);
+    config.threads = args.threads.map_or(0, usize::from);
+    config.progress = !args.quiet && std::io::stderr().is_terminal();
+    config.engine_name = match args.engine {
+        EngineArg::Interp => "interp",
+        EngineArg::Jit => "jit",
+    }
+    .to_string();
+    config.script = Some(ScriptRecord {
+        path: args.script.display().to_string(),
+        sha256: ana_runtime::output::sha256_hex(&source),
+    });
+    config.cancel = Some(cancel);
+    let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
+    if !args.quiet {
+        print_summary(&args, &compiled.tree, &summary, compile_time);
+    }
+    Ok(())
+}
+
+/// The files to read: the command line's (globs expanded, in order) or the script's input,
+/// relative to the script's directory.
+fn input_files(args: &Args, source: &str) -> Result<Vec<PathBuf>, Failure> {
+    if args.files.is_empty() {
+        let Some(input) = ana_compiler::declared_input(source) else {
+            return Err(Failure::Usage(miette::miette!(
+                help = "name files after the script (ana run SCRIPT FILE.root ...), or add a \
+                        line `input \"file.root\"` to the script",
+                "no input files"
+            )));
+        };
+        let dir = args.script.parent().unwrap_or(Path::new(""));
+        let path = dir.join(&input);
+        if !path.exists() {
+            return Err(Failure::Usage(miette::miette!(
+                help = "the script's `input` is relative to the script's folder; name files on \
+                        the command line to read others",
+                "the script's default input {} does not exist",
+                path.display()
+            )));
+        }
+        return Ok(vec![path]);
+    }
+    let mut files = Vec::new();
+    for pattern in &args.files {
+        if !pattern.contains(['*', '?', '[']) {
+            let path = PathBuf::from(pattern);
+            if !path.exists() {
+                return Err(Failure::Usage(miette::miette!(
+                    help = "check the path; glob patterns such as 'data/*.root' are expanded",
+                    "input file {pattern} does not exist"
+                )));
+            }
+            files.push(path);
+            continue;
+        }
+        let paths = glob::glob(pattern).map_err(|e| {
+            Failure::Usage(miette::miette!(
+                help = "quote patterns so that ana, not the shell, expands them",
+                "bad glob pattern {pattern:?}: {e}"
+            ))
+        })?;
+        let before = files.len();
+        for p in paths {
+            files.push(p.map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?);
+        }
+        if files.len() == before {
+            return Err(Failure::Usage(miette::miette!(
+                help = "check the pattern and the current directory",
+                "no files match {pattern:?}"
+            )));
+        }
+    }
+    Ok(files)
+}
+
+fn usage(e: OutputError) -> Failure {
+    Failure::Usage(miette::miette!(
+        help = "-o names a directory that the run creates or replaces",
+        "{e}"
+    ))
+}
+
+fn run_error(e: RunError) -> Failure {
+    match e {
+        RunError::Interrupted => Failure::Interrupted,
+        RunError::Output(e @ OutputError::NotADirectory(_)) => usage(e),
+        e => Failure::Error(Some(miette::miette!("{e}"))),
+    }
+}
+
+/// The first SIGINT/SIGTERM asks the run to stop (outputs are then not written; an earlier
+/// OUT stays); a second one ends the process at once.
+fn install_signal_handlers(cancel: &Arc<AtomicBool>) {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        // Failing to install a handler only loses the graceful stop; the run still works.
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(cancel));
+        let _ = signal_hook::flag::register(sig, Arc::clone(cancel));
+    }
+}
+
+fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
+    let secs = s.wall.as_secs_f64();
+    let rate = if secs > 0.0 {
+        s.entries as f64 / secs
+    } else {
+        0.0
+    };
+    let engine = match args.engine {
+        EngineArg::Interp => "interpreter",
+        EngineArg::Jit => "jit",
+    };
+    println!("ana run {}", args.script.display());
+    println!(
+        "  input     {} events of tree {tree} in {} chunks",
+        group(s.entries),
+        s.chunks
+    );
+    println!(
+        "  engine    {engine}, {} threads, compiled in {:.1} ms",
+        s.threads,
+        compile.as_secs_f64() * 1e3
+    );
+    println!(
+        "  time      {secs:.3} s, {} events/s",
+        group(rate.round() as u64)
+    );
+    if !s.cutflow.selections.is_empty() {
+        let width = s
+            .cutflow
+            .selections
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(0)
+            .max(10);
+        println!(
+            "  cutflow   {:<width$}  {:>12}",
+            "all events",
+            group(s.entries)
+        );
+        for r in &s.cutflow.selections {
+            let pct = if s.entries > 0 {
+                100.0 * r.events as f64 / s.entries as f64
+            } else {
+                0.0
+            };
+            println!(
+                "            {:<width$}  {:>12}  {pct:5.1}%",
+                r.name,
+                group(r.events)
+            );
+        }
+    }
+    let out = s.out_dir.display();
+    if !s.histograms.is_empty() {
+        println!(
+            "  outputs   {out}/histograms.json: {}",
+            s.histograms.join(", ")
+        );
+    }
+    for t in &s.tables {
+        println!(
+            "            {out}/{}/: {} rows in {} Parquet parts",
+            t.name,
+            group(t.rows),
+            t.parts
+        );
+    }
+    println!("            {out}/cutflow.json, {out}/run.json");
+}
+
+/// 1234567 as "1,234,567".
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -82,3 +82,14 @@ pub fn declared_tree(source: &str) -> Option<String> {
         _ => None,
     })
 }
+
+/// The default input a script names with `input "PATH"`, as written (relative to the
+/// script's directory): lets a caller open the input to build the schema before compiling.
+/// Tolerates syntax errors elsewhere.
+pub fn declared_input(source: &str) -> Option<String> {
+    let (script, _) = syntax::parse(source);
+    script.stmts.iter().find_map(|s| match &s.kind {
+        ast::StmtKind::Input { path } => Some(path.clone()),
+        _ => None,
+    })
+}

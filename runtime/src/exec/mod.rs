@@ -12,6 +12,7 @@
 //! - A failed or interrupted run leaves an earlier output directory untouched.
 
 mod plan;
+mod source;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ use crate::output::{
 };
 
 pub use plan::{Chunk, limit, split_ranges};
+pub use source::{ChunkPlan, RootSource};
 
 /// How to run.
 #[derive(Clone, Debug)]

@@ -1,0 +1,117 @@
+//! The run's input as chunks: ROOT files opened once, their entries planned as chunks aligned
+//! to basket boundaries, each chunk read into the graph's columns.
+//!
+//! Input: file paths, a tree name, the graph's branches. Output: a [`ChunkSource`].
+//! Invariants: only the graph's branches are read; every file is checked up front (it opens,
+//! has the tree and every branch), so a bad file fails the run before any work is done, with
+//! the file's name; chunks never span two files.
+
+use std::path::PathBuf;
+
+use ana_compiler::abi::InputColumn;
+use ana_compiler::graph::Graph;
+use rayon::prelude::*;
+
+use super::plan::{Chunk, limit, split_ranges};
+use super::{ChunkSource, DEFAULT_CHUNK_BYTES, RunError};
+use crate::root::{RootFile, Tree};
+
+/// ROOT files, one tree each, as a [`ChunkSource`].
+pub struct RootSource {
+    files: Vec<(String, Tree)>,
+    branches: Vec<String>,
+    chunks: Vec<Chunk>,
+    tree: String,
+}
+
+/// How to cut the input into chunks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChunkPlan {
+    /// Entries per chunk (grouped and cut at basket boundaries); `None`: about
+    /// [`DEFAULT_CHUNK_BYTES`] of decoded data per chunk.
+    pub chunk_entries: Option<u64>,
+    /// Stop after this many entries in total.
+    pub max_entries: Option<u64>,
+}
+
+/// Chunks of a graph without branches (it only counts events) hold this many entries.
+const ENTRIES_WITHOUT_BRANCHES: u64 = 1 << 20;
+
+impl RootSource {
+    /// Opens every file and plans the chunks. Files are opened in order; the first error
+    /// (missing file, not ROOT, no such tree, missing branch) is returned.
+    pub fn open(
+        paths: &[PathBuf],
+        tree: &str,
+        graph: &Graph,
+        plan: ChunkPlan,
+    ) -> Result<RootSource, RunError> {
+        let branches: Vec<String> = graph.branches.iter().map(|b| b.name.clone()).collect();
+        let names: Vec<&str> = branches.iter().map(String::as_str).collect();
+        let mut files = Vec::with_capacity(paths.len());
+        let mut chunks = Vec::new();
+        for (i, path) in paths.iter().enumerate() {
+            let err = |e: crate::root::RootError| RunError::Input(e.to_string());
+            let t = RootFile::open(path)
+                .and_then(|f| f.tree(tree))
+                .map_err(err)?;
+            let ranges = if names.is_empty() {
+                let n = t.entries();
+                let step = plan
+                    .chunk_entries
+                    .unwrap_or(ENTRIES_WITHOUT_BRANCHES)
+                    .max(1);
+                (0..n)
+                    .step_by(usize::try_from(step).unwrap_or(usize::MAX))
+                    .map(|s| s..s.saturating_add(step).min(n))
+                    .collect()
+            } else if let Some(n) = plan.chunk_entries {
+                // The finest clusters (a target of one byte), grouped to `n` entries.
+                split_ranges(&t.chunks(&names, 1).map_err(err)?, Some(n))
+            } else {
+                t.chunks(&names, DEFAULT_CHUNK_BYTES).map_err(err)?
+            };
+            chunks.extend(ranges.into_iter().map(|entries| Chunk { file: i, entries }));
+            files.push((path.display().to_string(), t));
+        }
+        Ok(RootSource {
+            files,
+            branches,
+            chunks: limit(chunks, plan.max_entries),
+            tree: tree.to_string(),
+        })
+    }
+}
+
+impl ChunkSource for RootSource {
+    fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    fn read(&self, chunk: &Chunk) -> Result<Vec<InputColumn>, RunError> {
+        let (_, tree) = self
+            .files
+            .get(chunk.file)
+            .ok_or_else(|| RunError::Input(format!("no input file number {}", chunk.file)))?;
+        // Branches decode in parallel: a run with fewer chunks than threads still uses every
+        // core (rayon runs these on the run's pool, beside the other chunks).
+        self.branches
+            .par_iter()
+            .map(|b| {
+                tree.read_column(b, chunk.entries.clone())
+                    .map_err(|e| RunError::Input(e.to_string()))
+            })
+            .collect()
+    }
+
+    fn files(&self) -> Vec<(String, u64)> {
+        self.files
+            .iter()
+            .map(|(p, t)| (p.clone(), t.entries()))
+            .collect()
+    }
+
+    fn tree(&self) -> String {
+        self.tree.clone()
+    }
+}

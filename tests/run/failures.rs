@@ -1,0 +1,176 @@
+//! Runs that cannot start or do not finish: usage errors exit 2 with a hint, failures exit 1
+//! naming the file, an interrupted run exits 130; none of them touches an earlier output.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use super::*;
+
+const INPUT: &str = "examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root";
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A finished earlier run in `dir/out`, whose files the failing runs must leave alone.
+fn earlier_run(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let out = dir.join("out");
+    ana_ok(&[
+        "run",
+        "examples/dimuon.ana",
+        "-q",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    let hists = std::fs::read(out.join("histograms.json")).expect("histograms");
+    (out, hists)
+}
+
+fn assert_intact(out: &Path, hists: &[u8]) {
+    assert_eq!(
+        std::fs::read(out.join("histograms.json")).expect("still there"),
+        hists
+    );
+    assert!(out.join("zmmtable/part-00000.parquet").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().expect("parent"))
+        .expect("list")
+        .map(|e| e.expect("entry").file_name())
+        .filter(|n| n != "out" && n != "bad.root")
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "staging folders left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_a_hint() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "x").expect("write");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["run", "examples/dimuon.ana", "nope.root"],
+            "does not exist",
+        ),
+        (
+            vec!["run", "examples/dimuon.ana", "nowhere/*.root"],
+            "no files match",
+        ),
+        (
+            vec![
+                "run",
+                "examples/dimuon.ana",
+                "-o",
+                file.to_str().expect("utf-8"),
+            ],
+            "not a directory",
+        ),
+        (vec!["run", "missing.ana"], "cannot read script"),
+        (
+            vec!["run", "examples/dimuon.ana", "--threads", "0"],
+            "threads",
+        ),
+        (
+            vec!["run", "examples/dimuon.ana", "--engine", "fast"],
+            "engine",
+        ),
+        (
+            vec!["run", "examples/dimuon.ana", "--set", "novalue"],
+            "NAME=VALUE",
+        ),
+    ];
+    for (args, says) in cases {
+        let out = ana(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?} should say {says:?}: {err}");
+    }
+}
+
+#[test]
+fn a_bad_file_in_the_list_fails_the_run_and_keeps_the_earlier_outputs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (out, hists) = earlier_run(tmp.path());
+    let bad = tmp.path().join("bad.root");
+    let mut bytes = std::fs::read(root().join(INPUT)).expect("read");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&bad, bytes).expect("write");
+    let o = out.to_str().expect("utf-8");
+    let result = ana(&[
+        "run",
+        "examples/dimuon.ana",
+        INPUT,
+        bad.to_str().expect("utf-8"),
+        INPUT,
+        "-o",
+        o,
+    ]);
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad.root"), "the error names the file: {err}");
+    assert_intact(&out, &hists);
+}
+
+#[test]
+fn a_script_error_exits_1_with_the_diagnostic() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let script = tmp.path().join("wrong.ana");
+    std::fs::write(
+        &script,
+        "let m = Muon{pt}\nhist h: count(m) ~ Reg(6, 0, 6)\nhist g: m.ptt ~ Reg(1, 0, 1)\n",
+    )
+    .expect("write");
+    let out = ana(&[
+        "run",
+        script.to_str().expect("utf-8"),
+        INPUT,
+        "-o",
+        tmp.path().join("o").to_str().expect("utf-8"),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("ptt"), "{err}");
+    assert!(!tmp.path().join("o").exists());
+}
+
+/// SIGINT in the middle of a long run: exit 130, the earlier outputs untouched, no staging
+/// folder left.
+#[test]
+fn an_interrupted_run_keeps_the_earlier_outputs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (out, hists) = earlier_run(tmp.path());
+    // 2000 copies of the file in chunks of 10 entries on the interpreter: many seconds.
+    let mut args = vec!["run".to_string(), "examples/dimuon.ana".into(), "-q".into()];
+    args.extend(std::iter::repeat_n(INPUT.to_string(), 2000));
+    args.extend(
+        [
+            "--chunk-entries",
+            "10",
+            "--engine",
+            "interp",
+            "--threads",
+            "1",
+            "-o",
+        ]
+        .map(String::from),
+    );
+    args.push(out.to_str().expect("utf-8").into());
+    let child = Command::new(env!("CARGO_BIN_EXE_ana"))
+        .args(&args)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(700));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let result = child.wait_with_output().expect("wait");
+    assert_eq!(result.status.code(), Some(130), "{}", stderr(&result));
+    assert!(stderr(&result).contains("interrupted"));
+    assert_intact(&out, &hists);
+}
