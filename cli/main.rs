@@ -13,6 +13,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// Chunks allocate and free large column buffers; glibc's allocator returns them to the kernel
+// and faults fresh zeroed pages in for the next chunk (measured: reading spent ~20% in page
+// faults). mimalloc keeps them (bench: reading 1.5x -> 1.2x of decompression alone).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "ana",
@@ -32,9 +38,10 @@ enum Command {
         after_help = "Examples:\n  ana check examples/dimuon.ana\n  ana check analysis.ana --input nano.root"
     )]
     Check(check::Args),
-    /// Print the optimized dataflow graph of a script, as text or Graphviz DOT.
+    /// Print the optimized dataflow graph of a script (text or Graphviz DOT), or its kernel's
+    /// cranelift IR.
     #[command(
-        after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg"
+        after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana graph examples/dimuon.ana --clif"
     )]
     Graph(graph::Args),
     /// Run a script over ROOT files: histograms (UHI JSON), tables (Parquet), cutflow.

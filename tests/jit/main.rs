@@ -8,6 +8,7 @@
 //! `ANA_JIT_SEED=<seed> cargo test --test jit`.
 
 mod random;
+mod scripts;
 
 use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, OutColumn};
 use ana_compiler::codegen::Kernel;

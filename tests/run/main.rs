@@ -77,20 +77,18 @@ pub fn read_table(dir: &Path) -> Vec<(String, Vec<f64>)> {
     let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
     for part in parts {
         let file = std::fs::File::open(&part).expect("open part");
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("parquet")
-            .build()
-            .expect("reader");
-        for batch in reader {
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet");
+        if columns.is_empty() {
+            // From the schema: a table without rows still has its columns.
+            columns = builder
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), vec![]))
+                .collect();
+        }
+        for batch in builder.build().expect("reader") {
             let batch = batch.expect("batch");
-            let schema = batch.schema();
-            if columns.is_empty() {
-                columns = schema
-                    .fields()
-                    .iter()
-                    .map(|f| (f.name().clone(), vec![]))
-                    .collect();
-            }
             for (i, col) in batch.columns().iter().enumerate() {
                 let values = &mut columns[i].1;
                 if let Some(a) = col.as_any().downcast_ref::<Float64Array>() {

@@ -137,14 +137,40 @@ impl Builder {
                     .ok_or_else(|| Bad::new("internal: no offsets"))?;
                 if let Some(offs) = &b.offsets {
                     let (a, z) = (offs[lo] as usize, offs[hi] as usize);
-                    for k in lo..hi {
-                        let len = (offs[k + 1] - offs[k]) as usize;
-                        if !len.is_multiple_of(w) {
+                    let base = o.last().copied().unwrap_or(0) as usize;
+                    // The basket's offsets are non-decreasing and within its data (checked
+                    // when it was decoded), so only the total can overflow.
+                    base.checked_add((z - a) / s)
+                        .filter(|&n| u32::try_from(n).is_ok())
+                        .ok_or_else(|| {
+                            Bad::new("more than 2^32 values in one read; use smaller chunks")
+                        })?;
+                    let rel = &offs[lo..=hi];
+                    // Element sizes are powers of two: shifts and masks, no division per entry.
+                    let shift = s.trailing_zeros();
+                    if *per == 1 {
+                        let mask = (s - 1) as u32;
+                        let mut stray = 0u32;
+                        o.extend(rel[1..].iter().map(|&e| {
+                            let d = e - rel[0];
+                            stray |= d & mask;
+                            (base + ((d as usize) >> shift)) as u32
+                        }));
+                        if stray != 0 {
                             return Err(Bad(format!(
-                                "entry {k} has {len} bytes, not a multiple of {w}"
+                                "an entry's byte count is not a multiple of {w}"
                             )));
                         }
-                        push_offset(o, len / s)?;
+                    } else {
+                        for k in lo..hi {
+                            let len = (offs[k + 1] - offs[k]) as usize;
+                            if !len.is_multiple_of(w) {
+                                return Err(Bad(format!(
+                                    "entry {k} has {len} bytes, not a multiple of {w}"
+                                )));
+                            }
+                            push_offset(o, len >> shift)?;
+                        }
                     }
                     append_be(&mut self.data, slice(data, a, z)?);
                 } else {
