@@ -52,6 +52,10 @@ pub struct Args {
     /// No progress bar and no summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Skip files (and chunks) that cannot be read instead of stopping; the summary and
+    /// run.json say which, and how many events were left out.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
@@ -69,10 +73,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
         .clone()
         .or_else(|| ana_compiler::declared_tree(&source))
         .unwrap_or_else(|| "Events".to_string());
-    let schema = ana_runtime::root::RootFile::open(&files[0])
-        .and_then(|f| f.tree(&tree))
-        .map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?
-        .schema();
+    let schema = schema_of(&files, &tree, args.keep_going)?;
     let opts = ana_compiler::CompileOptions {
         schema: Some(schema),
         params,
@@ -92,6 +93,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
     let plan = ChunkPlan {
         chunk_entries: args.chunk_entries,
         max_entries: args.max_entries,
+        skip_unreadable: args.keep_going,
     };
     let input = RootSource::open(&files, &compiled.tree, graph, plan).map_err(run_error)?;
     let mut config = RunConfig::new(&args.output);
@@ -107,11 +109,39 @@ pub fn main(args: Args) -> Result<(), Failure> {
         sha256: ana_runtime::output::sha256_hex(&source),
     });
     config.cancel = Some(cancel);
+    config.keep_going = args.keep_going;
     let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
     if !args.quiet {
         print_summary(&args, &compiled.tree, &summary, compile_time);
+    } else if !summary.skipped.is_empty() {
+        for k in &summary.skipped {
+            eprintln!("warning: skipped (--keep-going): {}", k.error);
+        }
     }
     Ok(())
+}
+
+/// The branches of the first file's tree (of the first readable one with `--keep-going`),
+/// which the script is checked and compiled against.
+fn schema_of(
+    files: &[PathBuf],
+    tree: &str,
+    keep_going: bool,
+) -> Result<ana_compiler::schema::Schema, Failure> {
+    let mut first_error = None;
+    for f in files {
+        match ana_runtime::root::RootFile::open(f).and_then(|f| f.tree(tree)) {
+            Ok(t) => return Ok(t.schema()),
+            Err(e) if keep_going => {
+                first_error.get_or_insert(e);
+            }
+            Err(e) => return Err(Failure::Error(Some(miette::miette!("{e}")))),
+        }
+    }
+    let e = first_error.map_or("no input files".to_string(), |e| e.to_string());
+    Err(Failure::Error(Some(miette::miette!(
+        "no input file could be read (the first error: {e})"
+    ))))
 }
 
 /// The files to read: the command line's (globs expanded, in order) or the script's input,
@@ -265,6 +295,16 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
         );
     }
     println!("            {out}/cutflow.json, {out}/run.json");
+    if !s.skipped.is_empty() {
+        println!(
+            "  skipped   {} unreadable input(s), {} events left out (--keep-going):",
+            s.skipped.len(),
+            group(s.entries_skipped)
+        );
+        for k in &s.skipped {
+            println!("            {}", k.error);
+        }
+    }
 }
 
 /// 1234567 as "1,234,567".

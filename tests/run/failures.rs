@@ -174,3 +174,75 @@ fn an_interrupted_run_keeps_the_earlier_outputs() {
     assert!(stderr(&result).contains("interrupted"));
     assert_intact(&out, &hists);
 }
+
+/// `--keep-going` leaves out what cannot be read, says so, and counts it in `run.json`.
+#[test]
+fn keep_going_skips_unreadable_files_and_reports_them() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let bad = tmp.path().join("bad.root");
+    std::fs::write(&bad, b"this is not a ROOT file at all").expect("write");
+    let out = tmp.path().join("out");
+    let (b, o) = (bad.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+    let result = ana(&[
+        "run",
+        "examples/dimuon.ana",
+        INPUT,
+        b,
+        INPUT,
+        "-o",
+        o,
+        "--keep-going",
+    ]);
+    let text = String::from_utf8_lossy(&result.stdout);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(
+        text.contains("skipped") && text.contains("bad.root"),
+        "{text}"
+    );
+    let run = read_json(&out.join("run.json"));
+    assert_eq!(run["entries_read"], 2000);
+    assert_eq!(run["skipped"][0]["path"], b);
+    assert!(
+        run["skipped"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("bad.root"))
+    );
+    let hists = read_json(&out.join("histograms.json"));
+    assert_eq!(hist_values(&hists, "nMuons").iter().sum::<f64>(), 2000.0);
+    // Without the flag the same run fails.
+    let result = ana(&["run", "examples/dimuon.ana", INPUT, b, "-o", o]);
+    assert_eq!(result.status.code(), Some(1));
+}
+
+/// A corrupt basket in the middle of a file: with `--keep-going` only that chunk is left
+/// out, and the events it held are counted as skipped.
+#[test]
+fn keep_going_skips_a_corrupt_chunk() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut bytes = std::fs::read(root().join(INPUT)).expect("read");
+    // Scramble the middle of the file, where the baskets are, keeping its length.
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 2000] {
+        *b ^= 0x5a;
+    }
+    let bad = tmp.path().join("bad.root");
+    std::fs::write(&bad, bytes).expect("write");
+    let out = tmp.path().join("out");
+    let (b, o) = (bad.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+    let result = ana(&[
+        "run",
+        "examples/dimuon.ana",
+        b,
+        INPUT,
+        "-o",
+        o,
+        "--keep-going",
+        "-q",
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let run = read_json(&out.join("run.json"));
+    let skipped = run["entries_skipped"].as_u64().expect("count");
+    assert!(skipped > 0, "{run}");
+    assert_eq!(run["entries_read"].as_u64(), Some(2000 - skipped));
+    assert!(stderr(&result).contains("warning: skipped"));
+}

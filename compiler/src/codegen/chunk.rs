@@ -13,9 +13,10 @@ use super::plan::Layout;
 use crate::abi::{ChunkInput, ChunkOutput, ColumnData, EngineError, InputColumn, OutColumn};
 use crate::graph::{Counter, Graph, NodeKind, PhysType, Storage};
 
-/// Largest per-event element count of any space (combinations grow fast): past this a chunk
-/// is refused rather than exhausting memory. Same bound as the interpreter's per chunk.
-pub const MAX_ELEMENTS: u64 = 1 << 31;
+/// Largest per-event element count of any space (combinations grow fast: triples of 500
+/// jets are 2e7): past this a chunk is refused with an error rather than exhausting memory.
+/// Each scratch buffer is then at most 128 MiB.
+pub const MAX_ELEMENTS: u64 = 1 << 24;
 
 /// Rows of a table buffer: one zero-initialised word per row per column.
 pub(crate) struct TableRun {
@@ -195,7 +196,10 @@ pub(crate) fn prepare(
     let too_many = || {
         err(
             None,
-            format!("more than {MAX_ELEMENTS} elements per event in a space: use smaller inputs"),
+            format!(
+                "an event has more than {MAX_ELEMENTS} elements in one collection or \
+                 combination (combinations grow fast): select objects before combining them"
+            ),
         )
     };
     let mut caps = vec![0u64; graph.nodes.len()];

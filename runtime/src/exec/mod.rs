@@ -24,8 +24,8 @@ use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, EngineError, InputColum
 use ana_compiler::graph::Graph;
 
 use crate::output::{
-    self, Cutflow, InputRecord, OutputError, RunRecord, ScriptRecord, StagedDir, TableRecord,
-    TableSummary, TableWriter,
+    self, Cutflow, InputRecord, OutputError, RunRecord, ScriptRecord, SkippedRecord, StagedDir,
+    TableRecord, TableSummary, TableWriter,
 };
 
 pub use plan::{Chunk, limit, split_ranges};
@@ -51,6 +51,9 @@ pub struct RunConfig {
     pub cancel: Option<Arc<AtomicBool>>,
     /// Rows per Parquet part file.
     pub rows_per_part: usize,
+    /// Skip chunks that cannot be read (or that the engine refuses) instead of failing the
+    /// run; they are reported in the summary and `run.json`.
+    pub keep_going: bool,
 }
 
 /// Decoded bytes per chunk that sources aim for when no `chunk_entries` is given.
@@ -68,6 +71,7 @@ impl RunConfig {
             script: None,
             cancel: None,
             rows_per_part: output::ROWS_PER_PART,
+            keep_going: false,
         }
     }
 }
@@ -81,6 +85,10 @@ pub trait ChunkSource: Sync {
     /// The input files, with their entries (for `run.json`).
     fn files(&self) -> Vec<(String, u64)>;
     fn tree(&self) -> String;
+    /// Inputs already left out when the source was opened (`--keep-going`).
+    fn unreadable(&self) -> Vec<SkippedRecord> {
+        Vec::new()
+    }
 }
 
 /// What a run did.
@@ -94,6 +102,9 @@ pub struct RunSummary {
     pub histograms: Vec<String>,
     pub wall: Duration,
     pub out_dir: PathBuf,
+    /// Inputs left out by `--keep-going`, and their entries.
+    pub skipped: Vec<SkippedRecord>,
+    pub entries_skipped: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +158,7 @@ pub fn run_source(
                 .is_some_and(|c| c.load(Ordering::Relaxed))
     };
     let window = 2 * threads;
+    let mut skipped = source.unreadable();
     let result = pool.in_place_scope(|scope| -> Result<(), RunError> {
         let (tx, rx) = crossbeam_channel::unbounded::<(usize, Result<ChunkOutput, RunError>)>();
         let mut pending = BTreeMap::new();
@@ -183,9 +195,24 @@ pub fn run_source(
             while outcome.is_ok()
                 && let Some(res) = pending.remove(&merged)
             {
-                match res.and_then(|out| merger.add(out).map_err(RunError::from)) {
+                let chunk = &chunks[merged];
+                let res = match res {
+                    Err(e @ (RunError::Input(_) | RunError::Engine { .. }))
+                        if config.keep_going =>
+                    {
+                        let path = source.files().get(chunk.file).map(|f| f.0.clone());
+                        skipped.push(SkippedRecord {
+                            path: path.unwrap_or_default(),
+                            entries: Some(chunk.entries.end - chunk.entries.start),
+                            error: e.to_string(),
+                        });
+                        Ok(())
+                    }
+                    res => res.and_then(|out| merger.add(out).map_err(RunError::from)),
+                };
+                match res {
                     Ok(()) => {
-                        bar.inc(chunks[merged].entries.end - chunks[merged].entries.start);
+                        bar.inc(chunk.entries.end - chunk.entries.start);
                         merged += 1;
                     }
                     Err(e) => {
@@ -206,27 +233,36 @@ pub fn run_source(
     if cancelled() {
         return Err(RunError::Interrupted);
     }
-    let entries = total;
-    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries)?;
-    let wall = started.elapsed();
     let mut read_per_file: Vec<u64> = vec![0; source.files().len()];
+    let mut skipped_per_file: Vec<u64> = vec![0; source.files().len()];
     for c in chunks {
         if let Some(n) = read_per_file.get_mut(c.file) {
             *n += c.entries.end - c.entries.start;
         }
     }
+    let files = source.files();
+    for s in &skipped {
+        if let (Some(i), Some(n)) = (files.iter().position(|f| f.0 == s.path), s.entries) {
+            read_per_file[i] -= n;
+            skipped_per_file[i] += n;
+        }
+    }
+    let entries_skipped: u64 = skipped.iter().filter_map(|s| s.entries).sum();
+    let entries = total - entries_skipped;
+    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries)?;
+    let wall = started.elapsed();
     let record = RunRecord {
         ana_version: env!("CARGO_PKG_VERSION").into(),
         script: config.script.clone(),
         tree: source.tree(),
-        inputs: source
-            .files()
+        inputs: files
             .into_iter()
-            .zip(&read_per_file)
-            .map(|((path, entries), &read)| InputRecord {
+            .zip(read_per_file.iter().zip(&skipped_per_file))
+            .map(|((path, entries), (&read, &skipped))| InputRecord {
                 path,
                 entries,
                 entries_read: read,
+                entries_skipped: skipped,
             })
             .collect(),
         entries_read: entries,
@@ -242,6 +278,8 @@ pub fn run_source(
                 parts: t.parts,
             })
             .collect(),
+        skipped: skipped.clone(),
+        entries_skipped,
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     staged.commit()?;
@@ -254,6 +292,8 @@ pub fn run_source(
         histograms,
         wall,
         out_dir: config.out_dir.clone(),
+        skipped,
+        entries_skipped,
     })
 }
 

@@ -6,6 +6,7 @@
 //! has the tree and every branch), so a bad file fails the run before any work is done, with
 //! the file's name; chunks never span two files.
 
+use std::ops::Range;
 use std::path::PathBuf;
 
 use ana_compiler::abi::InputColumn;
@@ -14,7 +15,8 @@ use rayon::prelude::*;
 
 use super::plan::{Chunk, limit, split_ranges};
 use super::{ChunkSource, DEFAULT_CHUNK_BYTES, RunError};
-use crate::root::{RootFile, Tree};
+use crate::output::SkippedRecord;
+use crate::root::{RootError, RootFile, Tree};
 
 /// ROOT files, one tree each, as a [`ChunkSource`].
 pub struct RootSource {
@@ -22,6 +24,7 @@ pub struct RootSource {
     branches: Vec<String>,
     chunks: Vec<Chunk>,
     tree: String,
+    unreadable: Vec<SkippedRecord>,
 }
 
 /// How to cut the input into chunks.
@@ -32,6 +35,9 @@ pub struct ChunkPlan {
     pub chunk_entries: Option<u64>,
     /// Stop after this many entries in total.
     pub max_entries: Option<u64>,
+    /// Leave out files that cannot be opened (or lack the tree or a branch) instead of
+    /// failing: `--keep-going`.
+    pub skip_unreadable: bool,
 }
 
 /// Chunks of a graph without branches (it only counts events) hold this many entries.
@@ -39,7 +45,8 @@ const ENTRIES_WITHOUT_BRANCHES: u64 = 1 << 20;
 
 impl RootSource {
     /// Opens every file and plans the chunks. Files are opened in order; the first error
-    /// (missing file, not ROOT, no such tree, missing branch) is returned.
+    /// (missing file, not ROOT, no such tree, missing branch) is returned, unless
+    /// `plan.skip_unreadable`, which records it and goes on.
     pub fn open(
         paths: &[PathBuf],
         tree: &str,
@@ -50,28 +57,25 @@ impl RootSource {
         let names: Vec<&str> = branches.iter().map(String::as_str).collect();
         let mut files = Vec::with_capacity(paths.len());
         let mut chunks = Vec::new();
-        for (i, path) in paths.iter().enumerate() {
-            let err = |e: crate::root::RootError| RunError::Input(e.to_string());
-            let t = RootFile::open(path)
+        let mut unreadable = Vec::new();
+        for path in paths {
+            let opened = RootFile::open(path)
                 .and_then(|f| f.tree(tree))
-                .map_err(err)?;
-            let ranges = if names.is_empty() {
-                let n = t.entries();
-                let step = plan
-                    .chunk_entries
-                    .unwrap_or(ENTRIES_WITHOUT_BRANCHES)
-                    .max(1);
-                (0..n)
-                    .step_by(usize::try_from(step).unwrap_or(usize::MAX))
-                    .map(|s| s..s.saturating_add(step).min(n))
-                    .collect()
-            } else if let Some(n) = plan.chunk_entries {
-                // The finest clusters (a target of one byte), grouped to `n` entries.
-                split_ranges(&t.chunks(&names, 1).map_err(err)?, Some(n))
-            } else {
-                t.chunks(&names, DEFAULT_CHUNK_BYTES).map_err(err)?
+                .and_then(|t| Ok((plan_file(&t, &names, plan)?, t)));
+            let (ranges, t) = match opened {
+                Ok(x) => x,
+                Err(e) if plan.skip_unreadable => {
+                    unreadable.push(SkippedRecord {
+                        path: path.display().to_string(),
+                        entries: None,
+                        error: e.to_string(),
+                    });
+                    continue;
+                }
+                Err(e) => return Err(RunError::Input(e.to_string())),
             };
-            chunks.extend(ranges.into_iter().map(|entries| Chunk { file: i, entries }));
+            let file = files.len();
+            chunks.extend(ranges.into_iter().map(|entries| Chunk { file, entries }));
             files.push((path.display().to_string(), t));
         }
         Ok(RootSource {
@@ -79,8 +83,29 @@ impl RootSource {
             branches,
             chunks: limit(chunks, plan.max_entries),
             tree: tree.to_string(),
+            unreadable,
         })
     }
+}
+
+/// A file's chunks: entry ranges at basket boundaries of the branches read.
+fn plan_file(t: &Tree, names: &[&str], plan: ChunkPlan) -> Result<Vec<Range<u64>>, RootError> {
+    Ok(if names.is_empty() {
+        let n = t.entries();
+        let step = plan
+            .chunk_entries
+            .unwrap_or(ENTRIES_WITHOUT_BRANCHES)
+            .max(1);
+        (0..n)
+            .step_by(usize::try_from(step).unwrap_or(usize::MAX))
+            .map(|s| s..s.saturating_add(step).min(n))
+            .collect()
+    } else if let Some(n) = plan.chunk_entries {
+        // The finest clusters (a target of one byte), grouped to `n` entries.
+        split_ranges(&t.chunks(names, 1)?, Some(n))
+    } else {
+        t.chunks(names, DEFAULT_CHUNK_BYTES)?
+    })
 }
 
 impl ChunkSource for RootSource {
@@ -113,5 +138,9 @@ impl ChunkSource for RootSource {
 
     fn tree(&self) -> String {
         self.tree.clone()
+    }
+
+    fn unreadable(&self) -> Vec<SkippedRecord> {
+        self.unreadable.clone()
     }
 }

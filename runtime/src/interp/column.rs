@@ -10,8 +10,9 @@ use ana_compiler::abi::{ColumnData, EngineError, InputColumn};
 use ana_compiler::graph::{Branch, PhysType, ScalarType};
 
 /// Largest number of elements a space may have in one chunk. Combinations grow fast; past
-/// this a chunk is refused with an error rather than exhausting memory.
-pub const MAX_ELEMENTS: usize = 1 << 31;
+/// this a chunk is refused with an error rather than exhausting memory (each f64 column
+/// over the space is then at most 512 MiB).
+pub const MAX_ELEMENTS: usize = 1 << 26;
 
 /// The value of one node over a chunk.
 #[derive(Clone, Debug, PartialEq)]
@@ -218,7 +219,9 @@ pub fn offsets_from_counts(
             return Err(EngineError {
                 branch: None,
                 message: format!(
-                    "more than {MAX_ELEMENTS} elements in one chunk: use smaller chunks"
+                    "more than {MAX_ELEMENTS} elements of one collection or combination in \
+                     one chunk: select objects before combining them, or use smaller chunks \
+                     (--chunk-entries)"
                 ),
             });
         }

@@ -197,6 +197,18 @@ pub struct RunRecord {
     pub chunks: usize,
     pub wall_seconds: f64,
     pub tables: Vec<TableRecord>,
+    /// With `--keep-going`: what could not be read and was left out.
+    pub skipped: Vec<SkippedRecord>,
+    pub entries_skipped: u64,
+}
+
+/// Input left out of a `--keep-going` run: a whole file (it did not open) or a chunk of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkippedRecord {
+    pub path: String,
+    /// The entries left out, when known (`None`: the file did not open, its size is unknown).
+    pub entries: Option<u64>,
+    pub error: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -210,6 +222,7 @@ pub struct InputRecord {
     pub path: String,
     pub entries: u64,
     pub entries_read: u64,
+    pub entries_skipped: u64,
 }
 
 #[derive(Clone, Debug, Serialize)]
