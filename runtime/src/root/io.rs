@@ -18,21 +18,25 @@ impl Bad {
 
 pub(crate) type Res<T> = Result<T, Bad>;
 
-/// The file, read with `pread` so that threads never share a seek position.
+/// The file, read with `pread` so that threads never share a seek position; or the file's
+/// bytes in memory (for fuzzing and tests).
 #[derive(Debug)]
-pub(crate) struct Source {
-    file: File,
-    len: u64,
+pub(crate) enum Source {
+    File { file: File, len: u64 },
+    Memory(Vec<u8>),
 }
 
 impl Source {
     pub(crate) fn new(file: File) -> std::io::Result<Self> {
         let len = file.metadata()?.len();
-        Ok(Source { file, len })
+        Ok(Source::File { file, len })
     }
 
     pub(crate) fn len(&self) -> u64 {
-        self.len
+        match self {
+            Source::File { len, .. } => *len,
+            Source::Memory(bytes) => bytes.len() as u64,
+        }
     }
 
     /// `n` bytes at `offset`; an error (not a short read) when they run past the end.
@@ -40,17 +44,22 @@ impl Source {
         let end = offset
             .checked_add(n)
             .ok_or_else(|| Bad::new("byte range overflows"))?;
-        if end > self.len {
+        if end > self.len() {
             return Err(Bad(format!(
                 "needs bytes {offset}..{end} but the file has {} bytes (truncated?)",
-                self.len
+                self.len()
             )));
         }
-        let mut buf = vec![0u8; n as usize];
-        self.file
-            .read_exact_at(&mut buf, offset)
-            .map_err(|e| Bad(format!("cannot read bytes {offset}..{end}: {e}")))?;
-        Ok(buf)
+        match self {
+            Source::File { file, .. } => {
+                let mut buf = vec![0u8; n as usize];
+                file.read_exact_at(&mut buf, offset)
+                    .map_err(|e| Bad(format!("cannot read bytes {offset}..{end}: {e}")))?;
+                Ok(buf)
+            }
+            // In bounds: checked against the length above.
+            Source::Memory(bytes) => Ok(bytes[offset as usize..end as usize].to_vec()),
+        }
     }
 }
 

@@ -175,6 +175,20 @@ impl RootFile {
         })
     }
 
+    /// A ROOT file's bytes, already in memory (`name` is how errors name it).
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<RootFile, RootError> {
+        let src = Source::Memory(bytes);
+        let entries = directory::list(&src).map_err(|Bad(message)| RootError::Corrupt {
+            at: Location::in_file(name, None),
+            message,
+        })?;
+        Ok(RootFile {
+            path: name.to_string(),
+            src: Arc::new(src),
+            entries,
+        })
+    }
+
     pub fn path(&self) -> &str {
         &self.path
     }
