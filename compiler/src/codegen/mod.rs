@@ -28,6 +28,7 @@
 //! rewrites that table's slots. `ctx` points at `chunk::RunCtx`.
 
 mod chunk;
+mod guard;
 mod plan;
 mod runtime;
 mod sinks;

@@ -81,6 +81,8 @@ pub(crate) struct TableSlots {
 #[derive(Clone, Debug)]
 pub(crate) struct Plan {
     pub items: Vec<Item>,
+    /// Per item: event conditions that must all hold for it to run (see `guard`).
+    pub guards: Vec<Vec<NodeId>>,
     pub layout: Layout,
 }
 
@@ -153,8 +155,12 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
         .map(|i| place(graph, NodeId(i as u32)))
         .collect();
 
+    // Nodes needed under different conditions go to different loops, so that each loop can
+    // be skipped on its own.
+    let need = super::guard::needed(graph);
     struct Open {
         space: NodeId,
+        need: super::guard::Atoms,
         nodes: Vec<NodeId>,
         /// Everything the loop computes.
         all: HashSet<NodeId>,
@@ -197,6 +203,7 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
                 let node = graph.node(id);
                 let joins = open.as_ref().is_some_and(|o| {
                     o.space == space
+                        && o.need == need[i]
                         && !deps.iter().any(|d| o.results.contains(d))
                         // Random access into values of this very loop needs the loop done.
                         && !matches!(&node.kind, NodeKind::Gather { value, .. }
@@ -206,6 +213,7 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
                     close(&mut open, &mut items);
                     open = Some(Open {
                         space,
+                        need: need[i].clone(),
                         nodes: Vec::new(),
                         all: HashSet::new(),
                         results: HashSet::new(),
@@ -225,7 +233,12 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
     close(&mut open, &mut items);
     let stored = stored(graph, &items);
     let layout = layout(graph, &places, &stored)?;
-    Ok(Plan { items, layout })
+    let guards = super::guard::guards(graph, &places, &items);
+    Ok(Plan {
+        items,
+        guards,
+        layout,
+    })
 }
 
 /// Whether reading `value` at an arbitrary element touches something the open loop computes.

@@ -159,10 +159,11 @@ impl Translator<'_, '_> {
                 self.bases[i] = Some(self.b.ins().uload32(mem(), a, 0));
             }
         }
-        for item in &self.plan.items {
-            match item {
-                Item::Event(id) => self.emit_event(*id)?,
-                Item::Loop { space, nodes } => self.emit_loop(*space, nodes)?,
+        for (item, guard) in self.plan.items.iter().zip(&self.plan.guards) {
+            if guard.is_empty() {
+                self.emit_item(item)?;
+            } else {
+                self.emit_guarded(item, guard)?;
             }
         }
         let e1 = self.b.ins().iadd_imm_s(e, 1);
@@ -182,6 +183,68 @@ impl Translator<'_, '_> {
         self.b.switch_to_block(self.fail);
         let bad = self.b.ins().iconst(types::I32, 1);
         self.b.ins().return_(&[bad]);
+        Ok(())
+    }
+
+    fn emit_item(&mut self, item: &Item) -> Result<(), CodegenError> {
+        match item {
+            Item::Event(id) => self.emit_event(*id),
+            Item::Loop { space, nodes } => self.emit_loop(*space, nodes),
+        }
+    }
+
+    /// `if all(guard) { item }`: when the guard fails, the item's event values are "missing"
+    /// and its spaces empty (nothing that matters reads them then: see `guard`).
+    fn emit_guarded(&mut self, item: &Item, guard: &[NodeId]) -> Result<(), CodegenError> {
+        let mut cond = self.val(guard[0])?;
+        for a in &guard[1..] {
+            let v = self.val(*a)?;
+            cond = self.b.ins().band(cond, v);
+        }
+        let nodes = match item {
+            Item::Event(id) => std::slice::from_ref(id),
+            Item::Loop { nodes, .. } => nodes.as_slice(),
+        };
+        // (node, is a space count, variable) for everything the item defines per event.
+        let mut defs = Vec::new();
+        for &id in nodes {
+            let node = self.g.node(id);
+            let (ty, default) = if node.is_space() {
+                (I64, self.b.ins().iconst(I64, 0))
+            } else if node.shape == Shape::Event && !node.is_sink() {
+                let s = self.scalar(id)?;
+                (clif_type(s), self.missing(s))
+            } else {
+                continue;
+            };
+            let var = self.b.declare_var(ty);
+            self.b.def_var(var, default);
+            defs.push((id, node.is_space(), var));
+        }
+        let (yes, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(cond, yes, &[], cont, &[]);
+        self.b.switch_to_block(yes);
+        self.emit_item(item)?;
+        for &(id, is_count, var) in &defs {
+            let i = id.0 as usize;
+            let v = if is_count {
+                self.counts[i]
+            } else {
+                self.ev_vals[i]
+            };
+            let v = v.ok_or_else(|| internal(format!("guarded %{i} defines no value")))?;
+            self.b.def_var(var, v);
+        }
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        for &(id, is_count, var) in &defs {
+            let v = Some(self.b.use_var(var));
+            if is_count {
+                self.counts[id.0 as usize] = v;
+            } else {
+                self.ev_vals[id.0 as usize] = v;
+            }
+        }
         Ok(())
     }
 
