@@ -246,3 +246,17 @@ fn keep_going_skips_a_corrupt_chunk() {
     assert_eq!(run["entries_read"].as_u64(), Some(2000 - skipped));
     assert!(stderr(&result).contains("warning: skipped"));
 }
+
+#[test]
+fn an_unwritable_output_directory_fails_with_a_message() {
+    let out = ana(&[
+        "run",
+        "examples/dimuon.ana",
+        "-q",
+        "-o",
+        "/proc/ana-cannot-write/out",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write the output directory"), "{err}");
+}

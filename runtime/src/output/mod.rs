@@ -23,6 +23,11 @@ pub use uhi::hist_json;
 pub enum OutputError {
     #[error("output path {0} exists and is not a directory")]
     NotADirectory(PathBuf),
+    #[error("cannot write the output directory {target}: {source}")]
+    Create {
+        target: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -76,11 +81,15 @@ impl StagedDir {
     pub fn new(target: &Path) -> Result<StagedDir, OutputError> {
         check_output_path(target)?;
         let parent = parent_of(target);
-        std::fs::create_dir_all(&parent).map_err(|e| OutputError::io(&parent, e))?;
+        let cannot = |source| OutputError::Create {
+            target: target.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(&parent).map_err(cannot)?;
         let tmp = tempfile::Builder::new()
             .prefix(".ana-staging-")
             .tempdir_in(&parent)
-            .map_err(|e| OutputError::io(&parent, e))?;
+            .map_err(cannot)?;
         Ok(StagedDir {
             tmp,
             target: target.to_path_buf(),
