@@ -27,9 +27,10 @@ status=0
 for p in "${pids[@]}"; do wait "$p" || status=1; done
 for t in "${targets[@]}"; do
     grep -E "stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY|ERROR" "$t.log" | sed "s/^/$t: /" || true
-    rm -rf "corpus-min/$t.new"
-    cargo fuzz cmin -O "$t" "corpus/$t" >/dev/null 2>&1 || true
-    mkdir -p "corpus-min/$t.new" && cp "corpus/$t"/* "corpus-min/$t.new/"
+    # Minimize with the binary just fuzzed (`cargo fuzz cmin` would rebuild with other flags).
+    rm -rf "corpus-min/$t.new" && mkdir -p "corpus-min/$t.new"
+    "target/x86_64-unknown-linux-gnu/release/$t" -set_cover_merge=1 -rss_limit_mb=4096 \
+        -timeout=20 "corpus-min/$t.new" "corpus/$t" >"$t.merge.log" 2>&1
     rm -rf "corpus-min/$t" && mv "corpus-min/$t.new" "corpus-min/$t"
 done
 exit $status
