@@ -104,9 +104,21 @@ fn plan_file(t: &Tree, names: &[&str], plan: ChunkPlan) -> Result<Vec<Range<u64>
         // The finest clusters (a target of one byte), grouped to `n` entries.
         split_ranges(&t.chunks(names, 1)?, Some(n))
     } else {
-        t.chunks(names, DEFAULT_CHUNK_BYTES)?
+        // Small files are cut finer, so that every thread gets work (about 8 chunks a file,
+        // at least 1 MB each; basket boundaries permitting).
+        let decoded: i64 = t
+            .branches()
+            .iter()
+            .filter(|b| names.contains(&b.name.as_str()))
+            .map(|b| b.tot_bytes.max(0))
+            .sum();
+        let target = (decoded as u64 / 8).clamp(MIN_CHUNK_BYTES, DEFAULT_CHUNK_BYTES);
+        t.chunks(names, target)?
     })
 }
+
+/// The smallest chunk aimed at for small files (decoded bytes).
+const MIN_CHUNK_BYTES: u64 = 1 << 20;
 
 impl ChunkSource for RootSource {
     fn chunks(&self) -> &[Chunk] {
