@@ -239,9 +239,9 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
     };
     println!("ana run {}", args.script.display());
     println!(
-        "  input     {} events of tree {tree} in {} chunks",
+        "  input     {} events of tree {tree} in {}",
         group(s.entries),
-        s.chunks
+        plural(s.chunks as u64, "chunk")
     );
     println!(
         "  engine    {engine}, {} threads, compiled in {:.1} ms",
@@ -288,10 +288,10 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
     }
     for t in &s.tables {
         println!(
-            "            {out}/{}/: {} rows in {} Parquet parts",
+            "            {out}/{}/: {} in {}",
             t.name,
-            group(t.rows),
-            t.parts
+            plural(t.rows, "row"),
+            plural(t.parts as u64, "Parquet part")
         );
     }
     println!("            {out}/cutflow.json, {out}/run.json");
@@ -305,6 +305,11 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
             println!("            {}", k.error);
         }
     }
+}
+
+/// "1 chunk", "3 chunks", "1,024 rows".
+fn plural(n: u64, what: &str) -> String {
+    format!("{} {what}{}", group(n), if n == 1 { "" } else { "s" })
 }
 
 /// 1234567 as "1,234,567".
