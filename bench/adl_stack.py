@@ -18,7 +18,7 @@ import numpy as np
 import uproot
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
-from adl_ref import HISTS, f64, objects  # noqa: E402  (also registers vector's awkward behaviours)
+from adl_ref import HISTS, f64, objects  # (also registers vector's awkward behaviours)
 
 STEP = 400_000
 P4 = ["pt", "eta", "phi", "mass"]

@@ -14,7 +14,7 @@ import numpy as np
 import uproot
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "tools"))
-from gen_adl import generate  # noqa: E402
+from gen_adl import generate
 
 
 def main():

@@ -5,20 +5,23 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: bench/run.sh [--full | --quick | --smoke] [--reps N] [--system-python] [--no-update]
+Usage: bench/run.sh [--full | --quick | --smoke] [--reps N] [--system-python] [--no-build]
+                    [--no-update]
 
 Modes (synthetic data is generated once into target/bench-data/ and reused):
   --full    (default) dimuon: 10M events in 4 files (and 20M: the 4 files twice, for memory;
-            2M: one file); ADL: 1M events; 3 repetitions; about 20 minutes
-  --quick   dimuon: the 2M-event file (4M: twice); ADL: 200k events; 1 repetition; ~2 minutes
+            2M: one file); ADL: 1M events; 5 repetitions; about 5 minutes (the first time,
+            30 s more to generate the data)
+  --quick   dimuon: the 2M-event file (4M: twice); ADL: 200k events; 3 repetitions; ~1 minute
   --smoke   dimuon: 50k events in 2 files; ADL: 5k events; 1 repetition; no kernel benchmark;
-            system python3, dask skipped if not importable (used by CI); a few seconds
+            system python3, dask skipped if not importable (used by CI); ~30 s
 
 Options:
   --reps N          repetitions per measurement (the median is reported)
   --system-python   use python3 as it is instead of the virtualenv target/bench-venv, which
                     --full and --quick create with pip (uproot awkward numpy hist vector pandas
                     pyarrow dask distributed)
+  --no-build        use target/release/ana as it is (default: cargo build --release first)
   --no-update       --full only: do not rewrite the results section of BENCHMARKS.md
 
 Output: raw results target/bench-results/latest.json (and <mode>-<date>.json), a Markdown
@@ -30,13 +33,14 @@ EOF
 die() { echo "bench/run.sh: error: $*" >&2; exit 2; }
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 
-MODE=full REPS= SYSTEM_PYTHON=0 UPDATE=1
+MODE=full REPS='' SYSTEM_PYTHON=0 UPDATE=1 BUILD=1
 while (($#)); do
     case $1 in
         --full | --quick | --smoke) MODE=${1#--} ;;
         --reps) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--reps needs a positive number"; REPS=$2; shift ;;
         --system-python) SYSTEM_PYTHON=1 ;;
         --no-update) UPDATE=0 ;;
+        --no-build) BUILD=0 ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
@@ -47,14 +51,20 @@ cd "$(dirname "$0")/.."
 DATA=target/bench-data RESULTS=target/bench-results WORK=target/bench-work
 ANA=target/release/ana
 mkdir -p "$DATA" "$RESULTS"
+# one suite at a time: two would share the cores (and the work directory)
+exec 9>"$RESULTS/.lock"
+if ! flock -n 9; then
+    log "another bench/run.sh is running: waiting for it to finish"
+    flock 9
+fi
 rm -rf "$WORK" && mkdir -p "$WORK/out"
 RAW=$WORK/raw.jsonl
 : >"$RAW"
 FAILED=0
 
 case $MODE in
-    full) REPS=${REPS:-3} ADL_EVENTS=1000000 KERNELS=1 ;;
-    quick) REPS=${REPS:-1} ADL_EVENTS=200000 KERNELS=1 ;;
+    full) REPS=${REPS:-5} ADL_EVENTS=1000000 KERNELS=1 ;;
+    quick) REPS=${REPS:-3} ADL_EVENTS=200000 KERNELS=1 ;;
     smoke) REPS=${REPS:-1} ADL_EVENTS=5000 KERNELS=0 SYSTEM_PYTHON=1 ;;
 esac
 command -v python3 >/dev/null || die "python3 is needed"
@@ -102,6 +112,11 @@ check() {
 # --- setup --------------------------------------------------------------------------------
 
 build() {
+    if ((!BUILD)); then
+        [[ -x $ANA ]] || die "$ANA does not exist: run without --no-build"
+        log "using $ANA as it is (--no-build)"
+        return 0
+    fi
     log "building ana (cargo build --release)"
     cargo build --release --quiet --bin ana || die "cargo build --release failed"
 }
@@ -118,8 +133,13 @@ python_env() {
             "$PY" -m pip install --quiet --disable-pip-version-check "${pkgs[@]}" || die "pip install into target/bench-venv failed"
         fi
     fi
-    "$PY" -c "import uproot, awkward, hist, vector, pandas, pyarrow" 2>/dev/null \
-        || die "$PY lacks the Python stack; pip install ${pkgs[*]} (or run without --system-python)"
+    if ! "$PY" -c "import uproot, awkward, hist, vector, pandas, pyarrow" 2>/dev/null; then
+        if [[ $MODE == smoke ]]; then # as the tests do: CI without the Python packages skips
+            log "SKIPPED: $PY lacks the Python stack (pip install ${pkgs[*]})"
+            exit 0
+        fi
+        die "$PY lacks the Python stack; pip install ${pkgs[*]} (or run without --system-python)"
+    fi
     if "$PY" -c "import dask.distributed" 2>/dev/null; then DASK=1; else DASK=0; fi
     log "python: $PY ($("$PY" --version 2>&1)); dask: $( ((DASK)) && echo yes || echo 'not installed, skipped')"
     ((DASK)) || record '{"kind":"note","text":"dask is not installed: the dask measurements were skipped"}'
@@ -151,7 +171,13 @@ gen_dimuon() {
 }
 
 data() {
-    [[ -f ../shared/tools/gen_dimuon.py ]] || die "../shared/tools/gen_dimuon.py not found (run from the project's checkout)"
+    if [[ ! -f ../shared/tools/gen_dimuon.py ]]; then
+        if [[ $MODE == smoke ]]; then # as the tests do without ../shared: skip, say so
+            log "SKIPPED: ../shared/tools/gen_dimuon.py not found (the synthetic data generator)"
+            exit 0
+        fi
+        die "../shared/tools/gen_dimuon.py not found (run from the project's checkout)"
+    fi
     case $MODE in
         full) gen_dimuon 10000000 4 1 "$DATA/dimuon-10M"; DIMUON=("${GEN_FILES[@]}") DIMUON_EVENTS=10000000
               gen_dimuon 2000000 1 2 "$DATA/dimuon-2M"; SMALL=("${GEN_FILES[@]}") ;;
@@ -211,17 +237,24 @@ floor() {
         return 0
     fi
     log "floor: cargo bench -p ana-runtime --bench read"
-    local n out line
+    if ! cargo bench --quiet -p ana-runtime --bench read --no-run 2>"$WORK/floor-build.err"; then
+        cat "$WORK/floor-build.err" >&2
+        fail "floor: cargo bench -p ana-runtime --bench read does not build"
+        return 0
+    fi
+    local n m line
     for n in 1 2; do
-        if ! out=$(cargo bench --quiet -p ana-runtime --bench read -- --threads $n --reps "$REPS" "${DIMUON[@]}" 2>"$WORK/floor-$n.err"); then
+        # under measure.py only to learn whether other work competed for the cores meanwhile
+        if ! m=$(python3 bench/measure.py --out "$WORK/floor-$n.out" -- cargo bench --quiet -p ana-runtime --bench read -- \
+            --threads $n --reps "$REPS" "${DIMUON[@]/#/$PWD/}" 2>"$WORK/floor-$n.err"); then
             cat "$WORK/floor-$n.err" >&2
             fail "floor: cargo bench -p ana-runtime --bench read -- --threads $n"
             return 0
         fi
         while read -r line; do
-            if [[ $line == '{'* ]]; then record "{\"kind\":\"floor\",\"dataset\":\"dimuon\",\"result\":$line}"; fi
-        done <<<"$out"
-        grep -v '^ *\(Finished\|Running\|Compiling\)' "$WORK/floor-$n.err" | sed 's/^/  /' >&2 || true
+            if [[ $line == '{'* ]]; then record "{\"kind\":\"floor\",\"dataset\":\"dimuon\",\"result\":$line,\"measure\":$m}"; fi
+        done <"$WORK/floor-$n.out"
+        sed 's/^/  /' "$WORK/floor-$n.err" >&2
     done
 }
 
@@ -248,10 +281,11 @@ parts() {
     measure parts python-imports python 1 none -- "$PY" -c "import uproot, awkward, vector, hist, pandas"
     ((KERNELS)) || return 0
     log "kernels: cargo bench -p ana-runtime --bench kernels"
-    local out
-    if out=$(cargo bench --quiet -p ana-runtime --bench kernels 2>"$WORK/kernels.err"); then
-        sed 's/^/  /' <<<"$out" >&2
-        record "$(python3 -c 'import json,sys; print(json.dumps({"kind":"kernels","text":sys.stdin.read()}))' <<<"$out")"
+    local m
+    if cargo bench --quiet -p ana-runtime --bench kernels --no-run 2>"$WORK/kernels.err" \
+        && m=$(python3 bench/measure.py --out "$WORK/kernels.out" -- cargo bench --quiet -p ana-runtime --bench kernels 2>>"$WORK/kernels.err"); then
+        sed 's/^/  /' "$WORK/kernels.out" >&2
+        record "$(python3 -c 'import json,sys; print(json.dumps({"kind":"kernels","text":open(sys.argv[1]).read(),"measure":json.loads(sys.argv[2])}))' "$WORK/kernels.out" "$m")"
     else
         cat "$WORK/kernels.err" >&2
         fail "cargo bench -p ana-runtime --bench kernels"
@@ -275,6 +309,10 @@ adl() {
 # --- main -----------------------------------------------------------------------------------
 
 START=$(date +%s)
+read -r LOAD _ </proc/loadavg
+if ((${LOAD%%.*} >= 1)); then
+    log "warning: the machine is busy (load average $LOAD): other work will skew the timings"
+fi
 build
 python_env
 record "$(python3 bench/report.py env --python "$PY" --ana "$ANA" --mode "$MODE" --reps "$REPS")"
@@ -289,10 +327,10 @@ python3 bench/report.py summarize "$RAW" -o "$RESULTS/latest.json" --seconds $((
 cp "$RESULTS/latest.json" "$RESULTS/$MODE-$STAMP.json"
 cat "$RESULTS/latest.md"
 if [[ $MODE == full ]] && ((UPDATE)); then
-    python3 bench/report.py update "$RESULTS/latest.json" BENCHMARKS.md && log "BENCHMARKS.md updated"
+    if python3 bench/report.py update "$RESULTS/latest.json" BENCHMARKS.md; then log "BENCHMARKS.md updated"; fi
 fi
 log "done in $(($(date +%s) - START)) s; results: $RESULTS/latest.json"
 if ((FAILED)); then
-    log "some measurements failed or outputs differ: see 'Failures' above"
+    log "some measurements failed or outputs differ: see 'Notes and failures' above"
     exit 1
 fi
