@@ -49,7 +49,7 @@ done
 
 cd "$(dirname "$0")/.."
 DATA=target/bench-data RESULTS=target/bench-results WORK=target/bench-work
-ANA=target/release/ana
+ANA=${CARGO_TARGET_DIR:-target}/release/ana
 mkdir -p "$DATA" "$RESULTS"
 # one suite at a time: two would share the cores (and the work directory)
 exec 9>"$RESULTS/.lock"
