@@ -120,3 +120,45 @@ fn clif_of_the_examples() {
         insta::assert_snapshot!(format!("clif_{name}"), kernel.clif());
     }
 }
+
+/// Combinations that would exhaust memory (pairs of the triples of 60 muons: 5.9e8 per
+/// event) are refused by both engines with a message that says what to do, before any
+/// allocation of that size.
+#[test]
+fn exploding_combinations_are_refused_with_a_hint() {
+    use ana_compiler::abi::{ColumnData, InputColumn};
+    let source = "let m = Muon{pt}\nhist h: count(pairs(triples(m))) ~ Reg(1, 0, 1)\n";
+    let graph = compile("s", source, &CompileOptions::default())
+        .expect("compiles")
+        .graph;
+    let columns: Vec<InputColumn> = graph
+        .branches
+        .iter()
+        .map(|b| match b.jagged {
+            false => InputColumn {
+                data: ColumnData::I32(vec![60]),
+                offsets: None,
+            },
+            true => InputColumn {
+                data: ColumnData::F32(vec![1.0; 60]),
+                offsets: Some(vec![0, 60]),
+            },
+        })
+        .collect();
+    let input = ChunkInput {
+        n_events: 1,
+        columns: &columns,
+    };
+    let kernel = Kernel::compile(&graph).expect("JIT compiles");
+    for (name, engine) in [
+        ("jit", &kernel as &dyn Engine),
+        ("interp", &Interpreter::new(&graph)),
+    ] {
+        let mut out = ChunkOutput::new(&graph);
+        let e = engine.run_chunk(input, &mut out).expect_err("refused");
+        assert!(
+            e.message.contains("select objects before combining"),
+            "{name}: {e}"
+        );
+    }
+}
