@@ -46,8 +46,8 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--threads" => threads = vec![args.next().and_then(|n| n.parse().ok()).expect("N")],
-            "--reps" => reps = args.next().and_then(|n| n.parse().ok()).expect("R"),
+            "--threads" => threads = vec![number(args.next(), "--threads")],
+            "--reps" => reps = number(args.next(), "--reps"),
             "--bench" => {}
             f => files.push(PathBuf::from(f)),
         }
@@ -61,7 +61,7 @@ fn main() {
         .map(|f| {
             RootFile::open(f)
                 .and_then(|r| r.tree("Events"))
-                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|e| fail(&e.to_string()))
         })
         .collect();
     let events: u64 = trees.iter().map(Tree::entries).sum();
@@ -119,6 +119,19 @@ fn main() {
                 events as f64 / secs / 1e6
             );
         }
+    }
+}
+
+/// A bad argument or file: a message and exit 2, as a command-line tool does.
+fn fail(message: &str) -> ! {
+    eprintln!("read benchmark: {message}");
+    std::process::exit(2)
+}
+
+fn number(arg: Option<String>, flag: &str) -> usize {
+    match arg.and_then(|n| n.parse().ok()) {
+        Some(n) if n > 0 => n,
+        _ => fail(&format!("{flag} takes a positive number")),
     }
 }
 

@@ -260,3 +260,48 @@ fn an_unwritable_output_directory_fails_with_a_message() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("cannot write the output directory"), "{err}");
 }
+
+/// The same corrupt file listed twice: each listing's skipped events are counted on its own.
+#[test]
+fn keep_going_counts_a_file_listed_twice_per_listing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut bytes = std::fs::read(root().join(INPUT)).expect("read");
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 2000] {
+        *b ^= 0x5a;
+    }
+    let bad = tmp.path().join("bad.root");
+    std::fs::write(&bad, bytes).expect("write");
+    let out = tmp.path().join("out");
+    let (b, o) = (bad.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+    let result = ana(&[
+        "run",
+        "examples/dimuon.ana",
+        b,
+        INPUT,
+        b,
+        "-o",
+        o,
+        "--keep-going",
+        "-q",
+    ]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    let run = read_json(&out.join("run.json"));
+    let skipped = run["entries_skipped"].as_u64().expect("count");
+    assert_eq!(
+        run["inputs"][0]["entries_skipped"],
+        run["inputs"][2]["entries_skipped"]
+    );
+    assert_eq!(run["entries_read"].as_u64(), Some(3000 - skipped));
+    for i in 0..3 {
+        let input = &run["inputs"][i];
+        assert_eq!(
+            input["entries_read"]
+                .as_u64()
+                .zip(input["entries_skipped"].as_u64())
+                .map(|(a, b)| a + b),
+            Some(1000),
+            "{input}"
+        );
+    }
+}

@@ -158,7 +158,10 @@ pub fn run_source(
                 .is_some_and(|c| c.load(Ordering::Relaxed))
     };
     let window = 2 * threads;
+    let files = source.files();
     let mut skipped = source.unreadable();
+    // By the chunk's file index: the same path may be listed more than once.
+    let mut skipped_per_file: Vec<u64> = vec![0; files.len()];
     let result = pool.in_place_scope(|scope| -> Result<(), RunError> {
         let (tx, rx) = crossbeam_channel::unbounded::<(usize, Result<ChunkOutput, RunError>)>();
         let mut pending = BTreeMap::new();
@@ -200,10 +203,16 @@ pub fn run_source(
                     Err(e @ (RunError::Input(_) | RunError::Engine { .. }))
                         if config.keep_going =>
                     {
-                        let path = source.files().get(chunk.file).map(|f| f.0.clone());
+                        let n = chunk.entries.end - chunk.entries.start;
+                        if let Some(k) = skipped_per_file.get_mut(chunk.file) {
+                            *k += n;
+                        }
                         skipped.push(SkippedRecord {
-                            path: path.unwrap_or_default(),
-                            entries: Some(chunk.entries.end - chunk.entries.start),
+                            path: files
+                                .get(chunk.file)
+                                .map(|f| f.0.clone())
+                                .unwrap_or_default(),
+                            entries: Some(n),
                             error: e.to_string(),
                         });
                         Ok(())
@@ -233,21 +242,16 @@ pub fn run_source(
     if cancelled() {
         return Err(RunError::Interrupted);
     }
-    let mut read_per_file: Vec<u64> = vec![0; source.files().len()];
-    let mut skipped_per_file: Vec<u64> = vec![0; source.files().len()];
+    let mut read_per_file: Vec<u64> = vec![0; files.len()];
     for c in chunks {
         if let Some(n) = read_per_file.get_mut(c.file) {
             *n += c.entries.end - c.entries.start;
         }
     }
-    let files = source.files();
-    for s in &skipped {
-        if let (Some(i), Some(n)) = (files.iter().position(|f| f.0 == s.path), s.entries) {
-            read_per_file[i] -= n;
-            skipped_per_file[i] += n;
-        }
+    for (read, skipped) in read_per_file.iter_mut().zip(&skipped_per_file) {
+        *read -= skipped;
     }
-    let entries_skipped: u64 = skipped.iter().filter_map(|s| s.entries).sum();
+    let entries_skipped: u64 = skipped_per_file.iter().sum();
     let entries = total - entries_skipped;
     let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries)?;
     let wall = started.elapsed();

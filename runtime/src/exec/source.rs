@@ -106,13 +106,8 @@ fn plan_file(t: &Tree, names: &[&str], plan: ChunkPlan) -> Result<Vec<Range<u64>
     } else {
         // Small files are cut finer, so that every thread gets work (about 8 chunks a file,
         // at least 1 MB each; basket boundaries permitting).
-        let decoded: i64 = t
-            .branches()
-            .iter()
-            .filter(|b| names.contains(&b.name.as_str()))
-            .map(|b| b.tot_bytes.max(0))
-            .sum();
-        let target = (decoded as u64 / 8).clamp(MIN_CHUNK_BYTES, DEFAULT_CHUNK_BYTES);
+        // (`Tree::branches` would read a basket of every branch for its codec.)
+        let target = (t.decoded_bytes(names) / 8).clamp(MIN_CHUNK_BYTES, DEFAULT_CHUNK_BYTES);
         t.chunks(names, target)?
     })
 }

@@ -171,6 +171,18 @@ impl Tree {
         Some(compress::codec_of(raw.payload(), raw.objlen))
     }
 
+    /// Decoded bytes of these branches over the whole tree, from ROOT's own totals (no
+    /// basket is read).
+    pub fn decoded_bytes(&self, branches: &[&str]) -> u64 {
+        self.inner
+            .meta
+            .branches
+            .iter()
+            .filter(|b| branches.contains(&b.name.as_str()))
+            .map(|b| u64::try_from(b.tot_bytes).unwrap_or(0))
+            .sum()
+    }
+
     /// Every branch, with its engine type (`None` if unsupported).
     pub fn schema(&self) -> Schema {
         let m = &self.inner.meta;
