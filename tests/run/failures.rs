@@ -305,3 +305,96 @@ fn keep_going_counts_a_file_listed_twice_per_listing() {
         );
     }
 }
+
+/// Output files that cannot grow (`ulimit -f`, so every write past a few KB fails with
+/// EFBIG, as on a full disk): exit 1 with the cause, the earlier outputs untouched, no
+/// staging folder left.
+#[test]
+fn an_output_that_cannot_be_written_in_full_keeps_the_earlier_outputs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (out, hists) = earlier_run(tmp.path());
+    // SIGXFSZ would kill the process; ignored (inherited through exec), the write fails.
+    let result = Command::new("sh")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 8 && exec \"$@\"",
+            "sh",
+            env!("CARGO_BIN_EXE_ana"),
+            "run",
+            "examples/dimuon.ana",
+            "-q",
+            "-o",
+            out.to_str().expect("utf-8"),
+        ])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run sh");
+    let err = stderr(&result);
+    assert_eq!(result.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("too large"),
+        "the error gives the cause: {err}"
+    );
+    assert_intact(&out, &hists);
+}
+
+/// A really full disk (a 2 MB tmpfs filled up, mounted in a private user and mount
+/// namespace): the run fails with "No space left on device" and the earlier outputs on the
+/// same disk survive. Skipped where unprivileged namespaces are not allowed.
+#[test]
+fn a_full_disk_fails_the_run_and_keeps_the_earlier_outputs() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let disk = tmp.path().join("disk");
+    std::fs::create_dir(&disk).expect("mkdir");
+    let err_file = tmp.path().join("stderr.txt");
+    let script = r#"
+        set -u
+        disk=$1 ana=$2 err=$3
+        mount -t tmpfs -o size=2m ana-full "$disk" || exit 97
+        "$ana" run examples/dimuon.ana -q -o "$disk/out" || exit 98
+        before=$(sha256sum < "$disk/out/histograms.json")
+        dd if=/dev/zero of="$disk/fill" bs=4k 2>/dev/null
+        "$ana" run examples/dimuon.ana -q -o "$disk/out" 2>"$err"
+        echo "status=$?"
+        after=$(sha256sum < "$disk/out/histograms.json")
+        [ "$before" = "$after" ] && echo "histograms intact"
+        [ -f "$disk/out/zmmtable/part-00000.parquet" ] && echo "table intact"
+        ls -A "$disk" | tr '\n' ' '
+    "#;
+    let result = Command::new("unshare")
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(&disk)
+        .arg(env!("CARGO_BIN_EXE_ana"))
+        .arg(&err_file)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output();
+    let result = match result {
+        Ok(r) if r.status.code() != Some(97) && r.status.code() != Some(1) => r,
+        _ => {
+            eprintln!("skipped: cannot mount a tmpfs in a user namespace here");
+            return;
+        }
+    };
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let err = std::fs::read_to_string(&err_file).unwrap_or_default();
+    assert!(
+        stdout.contains("status=1"),
+        "{stdout}\n{}\n{err}",
+        stderr(&result)
+    );
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(stdout.contains("histograms intact"), "{stdout}");
+    assert!(stdout.contains("table intact"), "{stdout}");
+    // Only the earlier output and the filler: no staging folder left behind.
+    assert!(stdout.trim_end().ends_with("fill out"), "{stdout}");
+}

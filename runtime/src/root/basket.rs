@@ -76,13 +76,17 @@ impl RawBasket {
         &self.raw[self.keylen.min(self.raw.len())..]
     }
 
-    pub(crate) fn decode(self) -> Res<Basket> {
-        let buf = compress::decompress(self.payload(), self.objlen)?;
-        let border = self
-            .last
+    /// Where the values end in the uncompressed record (an entry-offset table may follow).
+    pub(crate) fn border(&self) -> Res<usize> {
+        self.last
             .checked_sub(self.keylen)
-            .filter(|&b| b <= buf.len())
-            .ok_or_else(|| Bad(format!("fLast {} is outside the basket", self.last)))?;
+            .filter(|&b| b <= self.objlen)
+            .ok_or_else(|| Bad(format!("fLast {} is outside the basket", self.last)))
+    }
+
+    pub(crate) fn decode(self) -> Res<Basket> {
+        let border = self.border()?;
+        let buf = compress::decompress(self.payload(), self.objlen)?;
         let offsets = if border < buf.len() {
             // i32 count, then one BE i32 per entry counted from the key start, then padding.
             let table = &buf[border..];

@@ -125,13 +125,32 @@ pub(crate) fn decompress(src: &[u8], objlen: usize) -> Res<Vec<u8>> {
     }
     let blocks = blocks(src, objlen)?;
     let mut out = vec![0u8; objlen];
+    inflate_all(&blocks, &mut out)?;
+    Ok(out)
+}
+
+/// Decompresses a record into `dst`, which must be exactly `objlen` bytes (the caller's
+/// buffer, e.g. a column's, so that the values need no further copy).
+pub(crate) fn decompress_into(src: &[u8], dst: &mut [u8]) -> Res<()> {
+    if src.len() == dst.len() {
+        dst.copy_from_slice(src);
+        return Ok(());
+    }
+    let blocks = blocks(src, dst.len())?;
+    inflate_all(&blocks, dst)
+}
+
+fn inflate_all(blocks: &[Block<'_>], out: &mut [u8]) -> Res<()> {
     let mut at = 0usize;
-    for b in &blocks {
-        let dst = &mut out[at..at + b.out_len];
+    for b in blocks {
+        // `blocks` checked that the sizes sum to the output's length.
+        let dst = out
+            .get_mut(at..at + b.out_len)
+            .ok_or_else(|| Bad::new("internal: block outside the output"))?;
         inflate(b, dst)?;
         at += b.out_len;
     }
-    Ok(out)
+    Ok(())
 }
 
 fn inflate(b: &Block<'_>, dst: &mut [u8]) -> Res<()> {

@@ -11,7 +11,8 @@
 //! keys, subdirectories), `objects` (TTree/TBranch/TLeaf models, hard-coded by class
 //! version as uproot does), `compress` (zlib/LZMA/LZ4/ZSTD blocks), `basket` (one basket:
 //! payload and entry offsets), `layout` (how a branch's entries sit in its baskets, the
-//! schema type), `column` (decoding baskets into columns).
+//! schema type), `column` (decoding baskets into columns), `whole` (the fast path for
+//! baskets used whole: decompressed straight into the column, byte-swapped in place).
 
 mod basket;
 mod column;
@@ -21,6 +22,7 @@ mod io;
 mod layout;
 mod objects;
 mod tree;
+mod whole;
 
 pub use compress::Codec;
 pub use layout::Elem;

@@ -10,12 +10,12 @@ use ana_compiler::abi::{ColumnData, InputColumn};
 use ana_compiler::schema::{Schema, SchemaBranch};
 use rayon::prelude::*;
 
-use super::basket::{self, Basket};
+use super::basket::{self, Basket, RawBasket};
 use super::column::Builder;
 use super::compress::{self, Codec};
 use super::directory::{self, Entry};
 use super::io::{Bad, Source};
-use super::layout::{self, Layout};
+use super::layout::{self, Elem, Layout};
 use super::objects::{self, BranchMeta, TreeMeta};
 use super::{Location, RootError};
 
@@ -354,6 +354,17 @@ impl Tree {
         let ks: Vec<usize> = (first..last.min(be.len() - 1))
             .filter(|&k| be[k + 1] > be[k])
             .collect();
+        let whole = layout.elem() != Elem::Bool
+            && matches!(
+                layout,
+                Layout::Scalar(_) | Layout::Fixed(..) | Layout::Counted { .. }
+            )
+            && ks.iter().all(|&k| {
+                k < b.basket_seek.len() && be[k] >= range.start && be[k + 1] <= range.end
+            });
+        if whole {
+            return self.read_whole(b, layout, &ks, range);
+        }
         let src = &self.inner.src;
         let baskets: Vec<Result<Basket, RootError>> = ks
             .par_iter()
@@ -399,6 +410,64 @@ impl Tree {
                     at: self.at(Some(name), Some(k)),
                     message,
                 })?;
+        }
+        Ok(out)
+    }
+
+    /// `read` when every basket `ks` lies wholly in `range` and is stored in the file (not
+    /// embedded): fetched in parallel, then decompressed straight into the column.
+    fn read_whole(
+        &self,
+        b: &BranchMeta,
+        layout: &Layout,
+        ks: &[usize],
+        range: Range<u64>,
+    ) -> Result<Builder, RootError> {
+        let corrupt = |k: usize, Bad(message): Bad| RootError::Corrupt {
+            at: self.at(Some(&b.name), Some(k)),
+            message,
+        };
+        let be = &b.basket_entry;
+        let raws: Vec<(usize, RawBasket, usize)> = ks
+            .par_iter()
+            .map(|&k| {
+                let raw = basket::fetch(&self.inner.src, b, k).map_err(|e| corrupt(k, e))?;
+                let border = raw.border().map_err(|e| corrupt(k, e))?;
+                let want = be[k + 1] - be[k];
+                if raw.nev as u64 != want {
+                    return Err(corrupt(
+                        k,
+                        Bad(format!(
+                            "basket holds {} entries, the branch's index says {want}",
+                            raw.nev
+                        )),
+                    ));
+                }
+                Ok((k, raw, border))
+            })
+            .collect::<Result<_, _>>()?;
+        let counts = match layout {
+            Layout::Counted { counter, .. }
+                if raws.iter().any(|(_, r, border)| *border == r.objlen) =>
+            {
+                Some(self.counts(counter, range.clone())?)
+            }
+            _ => None,
+        };
+        // Room for every basket's values plus the largest offset table, which is
+        // decompressed behind the values before they are kept.
+        let values: usize = raws.iter().map(|(_, _, border)| border).sum();
+        let table = raws.iter().map(|(_, r, border)| r.objlen - border).max();
+        let size = layout.elem().size();
+        let cap_values = (values + table.unwrap_or(0)).div_ceil(size);
+        let cap_entries = ((range.end - range.start) as usize).min(values + 1);
+        let mut out = Builder::new(layout, cap_values, cap_entries);
+        for (k, raw, _) in &raws {
+            let c = counts.as_ref().and_then(|c| {
+                c.get((be[*k] - range.start) as usize..(be[*k + 1] - range.start) as usize)
+            });
+            out.append_whole(layout, raw, c)
+                .map_err(|e| corrupt(*k, e))?;
         }
         Ok(out)
     }
