@@ -1,6 +1,8 @@
 //! Graph optimizations, one pass per file, run in this order by [`optimize`]:
-//! `fold` (constant folding, re-sharing what folding makes equal), `dce` (dead-node
-//! elimination), `branches` (keep only the branches the graph reads, in first-use order).
+//! `fold` (constant folding, re-sharing what folding makes equal), `hoist` (element-wise
+//! work on a combination's members done once per object instead, then gathered), `dce`
+//! (dead-node elimination), `branches` (keep only the branches the graph reads, in
+//! first-use order).
 //!
 //! Input: a valid graph from `lower`. Output: a valid graph computing the same sinks.
 //! Each pass rebuilds the node table; [`remap`] rewrites a node's references.
@@ -8,17 +10,21 @@
 mod branches;
 mod dce;
 mod fold;
+mod hoist;
 
 use crate::graph::*;
 
 pub use branches::compact_branches;
 pub use dce::eliminate_dead;
 pub use fold::fold_constants;
+pub use hoist::hoist_through_gathers;
 
 /// Runs every pass.
 pub fn optimize(graph: Graph) -> Graph {
     let g = fold_constants(graph);
     debug_assert!(g.validate().is_ok(), "fold broke the graph");
+    let g = hoist_through_gathers(g);
+    debug_assert!(g.validate().is_ok(), "hoist broke the graph");
     let g = eliminate_dead(g);
     debug_assert!(g.validate().is_ok(), "dce broke the graph");
     let g = compact_branches(g);
