@@ -138,7 +138,7 @@ fn parse_range(s: &str) -> Result<(Option<u64>, Option<u64>), Failure> {
         Some((a, b)) => Ok((num(a)?, num(b)?)),
         None => {
             let a = num(s)?.ok_or_else(bad)?;
-            Ok((Some(a), Some(a + 1)))
+            Ok((Some(a), Some(a.saturating_add(1))))
         }
     }
 }
@@ -188,15 +188,15 @@ fn listing_text(file: &RootFile, trees: &[Tree]) -> String {
         let rows: Vec<[String; 7]> = t.branches().iter().map(branch_row).collect();
         let mut w = head.map(str::len);
         for r in &rows {
-            for (k, c) in r.iter().enumerate() {
-                w[k] = w[k].max(c.len());
+            for (wk, c) in w.iter_mut().zip(r) {
+                *wk = (*wk).max(c.len());
             }
         }
         let line = |cells: &[String]| -> String {
             let s: Vec<String> = cells
                 .iter()
-                .enumerate()
-                .map(|(k, c)| format!("{c:<width$}", width = w[k]))
+                .zip(&w)
+                .map(|(c, &width)| format!("{c:<width$}"))
                 .collect();
             s.join(" | ").trim_end().to_string()
         };
@@ -253,7 +253,8 @@ fn listing_json(file: &RootFile, trees: &[Tree]) -> String {
 }
 
 /// Value `i` of a column as JSON: shortest round-trip form for floats (f32 as f32),
-/// non-finite floats as the strings "nan", "inf", "-inf".
+/// non-finite floats as the strings "nan", "inf", "-inf". (`null` past the end, which the
+/// reader's consistent offsets never ask for.)
 fn value_json(d: &ColumnData, i: usize) -> Value {
     fn float(s: String) -> Value {
         match s.parse::<f64>() {
@@ -261,18 +262,21 @@ fn value_json(d: &ColumnData, i: usize) -> Value {
             _ => Value::String(s.to_lowercase()),
         }
     }
+    fn at<T: Copy>(v: &[T], i: usize, f: impl Fn(T) -> Value) -> Value {
+        v.get(i).map_or(Value::Null, |&x| f(x))
+    }
     match d {
-        ColumnData::Bool(v) => json!(v[i]),
-        ColumnData::I8(v) => json!(v[i]),
-        ColumnData::U8(v) => json!(v[i]),
-        ColumnData::I16(v) => json!(v[i]),
-        ColumnData::U16(v) => json!(v[i]),
-        ColumnData::I32(v) => json!(v[i]),
-        ColumnData::U32(v) => json!(v[i]),
-        ColumnData::I64(v) => json!(v[i]),
-        ColumnData::U64(v) => json!(v[i]),
-        ColumnData::F32(v) => float(format!("{}", v[i])),
-        ColumnData::F64(v) => float(format!("{}", v[i])),
+        ColumnData::Bool(v) => at(v, i, |x| json!(x)),
+        ColumnData::I8(v) => at(v, i, |x| json!(x)),
+        ColumnData::U8(v) => at(v, i, |x| json!(x)),
+        ColumnData::I16(v) => at(v, i, |x| json!(x)),
+        ColumnData::U16(v) => at(v, i, |x| json!(x)),
+        ColumnData::I32(v) => at(v, i, |x| json!(x)),
+        ColumnData::U32(v) => at(v, i, |x| json!(x)),
+        ColumnData::I64(v) => at(v, i, |x| json!(x)),
+        ColumnData::U64(v) => at(v, i, |x| json!(x)),
+        ColumnData::F32(v) => at(v, i, |x| float(format!("{x}"))),
+        ColumnData::F64(v) => at(v, i, |x| float(format!("{x}"))),
     }
 }
 
@@ -297,14 +301,22 @@ fn entries_json(v: &Values, n: u64) -> Vec<Value> {
         Values::Column(InputColumn {
             data,
             offsets: Some(o),
-        }) => o.windows(2).map(|w| list(data, w[0]..w[1])).collect(),
+        }) => o
+            .iter()
+            .zip(o.iter().skip(1))
+            .map(|(&a, &z)| list(data, a..z))
+            .collect(),
         Values::Nested(nv) => nv
             .outer
-            .windows(2)
-            .map(|w| {
+            .iter()
+            .zip(nv.outer.iter().skip(1))
+            .map(|(&a, &z)| {
+                let inner = nv.inner.get(a as usize..=z as usize).unwrap_or_default();
                 Value::Array(
-                    (w[0] as usize..w[1] as usize)
-                        .map(|j| list(&nv.data, nv.inner[j]..nv.inner[j + 1]))
+                    inner
+                        .iter()
+                        .zip(inner.iter().skip(1))
+                        .map(|(&b, &e)| list(&nv.data, b..e))
                         .collect(),
                 )
             })
@@ -343,17 +355,17 @@ fn values_text(tree: &Tree, columns: &[(&str, Values)], range: Range<u64>) -> St
         r.extend(cols.iter().map(|c| c.get(i).cloned().unwrap_or_default()));
         rows.push(r);
     }
-    let mut w = vec![0usize; rows[0].len()];
+    let mut w = vec![0usize; columns.len() + 1];
     for r in &rows {
-        for (k, c) in r.iter().enumerate() {
-            w[k] = w[k].max(c.len());
+        for (wk, c) in w.iter_mut().zip(r) {
+            *wk = (*wk).max(c.len());
         }
     }
     for r in &rows {
         let cells: Vec<String> = r
             .iter()
-            .enumerate()
-            .map(|(k, c)| format!("{c:<width$}", width = w[k]))
+            .zip(&w)
+            .map(|(c, &width)| format!("{c:<width$}"))
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
     }

@@ -62,8 +62,9 @@ pub struct ChunkInput<'a> {
 }
 
 impl ChunkInput<'_> {
-    pub fn column(&self, b: BranchId) -> &InputColumn {
-        &self.columns[b.0 as usize]
+    /// Branch `b`'s column, if the input has it.
+    pub fn column(&self, b: BranchId) -> Option<&InputColumn> {
+        self.columns.get(b.0 as usize)
     }
 }
 

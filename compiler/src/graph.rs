@@ -480,10 +480,18 @@ impl Axis {
     }
 }
 
+/// Most storage slots (flow bins included) a histogram may have: every worker holds a
+/// partial copy of each histogram, 8 bytes per slot (16 when weighted).
+pub const MAX_HIST_SLOTS: usize = 100_000_000;
+
 impl HistSpec {
-    /// Number of storage slots of the histogram, flow bins included.
+    /// Number of storage slots of the histogram, flow bins included (saturating: the
+    /// checker refuses histograms of more than [`MAX_HIST_SLOTS`]).
     pub fn size(&self) -> usize {
-        self.axes.iter().map(Axis::extent).product()
+        self.axes
+            .iter()
+            .map(Axis::extent)
+            .fold(1usize, usize::saturating_mul)
     }
 }
 
@@ -572,6 +580,15 @@ impl fmt::Display for InvalidGraph {
 impl std::error::Error for InvalidGraph {}
 
 impl Graph {
+    /// Node `id` of this graph.
+    ///
+    /// # Panics
+    /// If `id` is not a node of this graph: ids are only made by the graph's builder and
+    /// refer to earlier nodes (`Graph::validate`).
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "node ids always refer to nodes of the same graph (`Graph::validate`)"
+    )]
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0 as usize]
     }

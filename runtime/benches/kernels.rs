@@ -10,6 +10,11 @@
 //! times. Each engine does one warm-up pass, then `REPS` timed passes; reported: the median
 //! pass, events per second, and the ratio interp/jit. Both engines' outputs are checked equal.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

@@ -9,6 +9,11 @@
 //! then R times; the median is reported as one JSON line per measurement, with decoded bytes
 //! and events, and a human line on stderr.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

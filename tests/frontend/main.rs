@@ -5,6 +5,11 @@
 //!
 //! Regenerate snapshots: `INSTA_UPDATE=always cargo test --test frontend`, then review the diff.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 mod cli;
 mod props;
 mod reference;

@@ -7,6 +7,11 @@
 //! refuse the input. A failing seed is printed with the graph, so it can be replayed with
 //! `ANA_JIT_SEED=<seed> cargo test --test jit`.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 mod random;
 mod scripts;
 

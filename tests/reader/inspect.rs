@@ -134,3 +134,26 @@ fn exit_codes() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("RNTuple is not supported yet"));
 }
+
+/// The last possible entry as a single-entry range (`A` means `A:A+1`): an empty range past
+/// the tree's end, not an arithmetic overflow.
+#[test]
+fn entry_range_at_u64_max() {
+    let f = data("Run2012BC_DoubleMuParked_Muons_1000evts.root");
+    let out = ana(&[
+        "inspect",
+        &f,
+        "--json",
+        "--branch",
+        "nMuon",
+        "--entries",
+        &u64::MAX.to_string(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["values"]["nMuon"], serde_json::json!([]));
+}

@@ -2,6 +2,11 @@
 //! shared ROOT files against uproot's values (fixtures made by
 //! `tests/fixtures/root/make_fixtures.py`), chunked reads, damaged files, `ana inspect`.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 mod bad;
 mod expected;
 mod inspect;

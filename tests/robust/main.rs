@@ -3,6 +3,11 @@
 //! ROOT files, plus every crash found and fixed) must go through its target without a panic.
 //! Run the fuzzers themselves with `fuzz/run.sh` (see fuzz/README.md).
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 #[path = "../../fuzz/harness.rs"]
 mod harness;
 

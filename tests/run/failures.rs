@@ -398,3 +398,47 @@ fn a_full_disk_fails_the_run_and_keeps_the_earlier_outputs() {
     // Only the earlier output and the filler: no staging folder left behind.
     assert!(stdout.trim_end().ends_with("fill out"), "{stdout}");
 }
+
+/// A tree header claiming 2^50 entries, read by a script that reads no branch (so no basket
+/// vouches for the count): a clear error, not 2^30 planned chunks or a count without end.
+#[test]
+fn a_lying_entry_count_without_branches_is_an_error() {
+    let Some(src) = shared("uproot-Zmumu-uncompressed.root") else {
+        eprintln!("skipped: ../shared/data is not there");
+        return;
+    };
+    let mut bytes = std::fs::read(src).expect("read");
+    // The TTree (uncompressed, after its name) holds fEntries = 2304 as a big-endian i64.
+    let at = bytes
+        .windows(5)
+        .position(|w| w == b"TTree")
+        .expect("a TTree");
+    let entries = 2304i64.to_be_bytes();
+    let k = at
+        + bytes[at..]
+            .windows(8)
+            .position(|w| w == entries)
+            .expect("fEntries");
+    bytes[k..k + 8].copy_from_slice(&(1i64 << 50).to_be_bytes());
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("lying.root");
+    std::fs::write(&file, bytes).expect("write");
+    let script = tmp.path().join("count.ana");
+    std::fs::write(&script, "hist events: 1 ~ Reg(2, 0, 2)\n").expect("write");
+    let out = ana(&[
+        "run",
+        script.to_str().expect("utf-8"),
+        file.to_str().expect("utf-8"),
+        "--tree",
+        "events",
+        "-q",
+        "-o",
+        tmp.path().join("out").to_str().expect("utf-8"),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("lying.root") && err.contains("claims"),
+        "{err}"
+    );
+}

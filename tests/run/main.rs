@@ -3,6 +3,11 @@
 //! synthetic data; both engines; results independent of threads and chunking; usage errors,
 //! failed and interrupted runs that leave an earlier output directory intact.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 mod dimuon;
 mod failures;
 mod snapshots;

@@ -93,7 +93,10 @@ fn check_column(
         (None, false) => Err(err(Some(name), format!("{len} values for {n} entries"))),
         (Some(o), true) => {
             // A fold without early exit vectorizes; inputs are nearly always well formed.
-            let decreasing = o.windows(2).fold(false, |bad, w| bad | (w[0] > w[1]));
+            let decreasing = o
+                .iter()
+                .zip(o.iter().skip(1))
+                .fold(false, |bad, (a, z)| bad | (a > z));
             if o.len() != n + 1 || o.first() != Some(&0) || decreasing {
                 return Err(err(Some(name), "malformed entry offsets"));
             }
@@ -124,14 +127,21 @@ fn source_counts(
         .branches
         .get(b.0 as usize)
         .ok_or_else(|| err(None, "counter branch out of range"))?;
-    let col = input.column(b);
+    let col = input
+        .column(b)
+        .ok_or_else(|| err(None, "counter branch has no input column"))?;
     let name = Some(branch.name.as_str());
     if by_size {
         let o = col
             .offsets
             .as_ref()
             .ok_or_else(|| err(name, "the size of a flat branch"))?;
-        return Ok(o.windows(2).map(|w| u64::from(w[1] - w[0])).collect());
+        // Non-decreasing: `prepare` checked every column first.
+        return Ok(o
+            .iter()
+            .zip(o.iter().skip(1))
+            .map(|(a, z)| u64::from(z - a))
+            .collect());
     }
     fn conv<T: Copy>(
         v: &[T],
@@ -178,6 +188,12 @@ fn choose(n: u64, k: u8) -> Option<u64> {
 }
 
 /// Check `input` and `out` against the graph and build the kernel's arguments.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "slot numbers come from the `Layout` planned for this graph (all below \
+              `layout.len`), node ids refer to earlier nodes (`Graph::validate`), branch ids \
+              are below `graph.branches.len() == input.columns.len()` (checked first)"
+)]
 pub(crate) fn prepare(
     graph: &Graph,
     layout: &Layout,
@@ -237,18 +253,20 @@ pub(crate) fn prepare(
                 .ok_or_else(too_many)?,
             NodeKind::LoadElem { branch, space } => {
                 let b = &graph.branches[branch.0 as usize];
-                let (Some(expected), Some(o)) =
-                    (&counts[space.0 as usize], &input.column(*branch).offsets)
-                else {
+                let (Some(expected), Some(o)) = (
+                    &counts[space.0 as usize],
+                    input.column(*branch).and_then(|c| c.offsets.as_ref()),
+                ) else {
                     return Err(err(
                         Some(&b.name),
                         "a jagged load over a space that is not a collection",
                     ));
                 };
                 let differs = o.len() != expected.len() + 1
-                    || o.windows(2)
+                    || o.iter()
+                        .zip(o.iter().skip(1))
                         .zip(expected)
-                        .fold(false, |bad, (w, &c)| bad | (u64::from(w[1] - w[0]) != c));
+                        .fold(false, |bad, ((a, z), &c)| bad | (u64::from(z - a) != c));
                 if differs {
                     return Err(err(
                         Some(&b.name),
@@ -353,6 +371,10 @@ pub(crate) unsafe extern "C" fn ana_table_grow(ctx: *mut c_void, table: i64) -> 
 }
 
 /// Move the rows the kernel wrote into the output tables.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`t.rows` is a slot of the layout, below `slots.len()`"
+)]
 pub(crate) fn finish_tables(
     layout: &Layout,
     slots: &[u64],

@@ -11,6 +11,13 @@
 //! [`guards`] makes sure that whenever an item runs, every item it reads from has run, unless
 //! the read is one of those two conditional uses, whose own condition is then false.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "tables indexed by the node, branch, slot and scratch ids of one validated graph \
+              and the plan made from it: every id refers to an entry of the same graph \
+              (`Graph::validate`) or of its `Layout`; a wrong id is a compiler bug"
+)]
+
 use std::collections::BTreeSet;
 
 use crate::graph::{BinaryOp, Graph, NodeId, NodeKind, Shape};

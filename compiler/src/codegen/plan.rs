@@ -7,6 +7,13 @@
 //! emitted after every node it reads, and a node that needs a whole loop's result (a
 //! reduction, a filter's count, random access to an element value) comes after that loop.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "tables indexed by the node, branch, slot and scratch ids of one validated graph \
+              and the plan made from it: every id refers to an entry of the same graph \
+              (`Graph::validate`) or of its `Layout`; a wrong id is a compiler bug"
+)]
+
 use std::collections::HashSet;
 
 use crate::graph::{Graph, NodeId, NodeKind, PickOp, ReduceOp, Shape, Type};

@@ -162,6 +162,10 @@ unsafe extern "C" fn ana_sort_f64(keys: *const f64, n: i64, desc: i8, out: *mut 
             a < b
         }
     };
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`insertion_sort` compares only values of `0..n`, `n == keys.len()`"
+    )]
     insertion_sort(out, |a, b| before(keys[a as usize], keys[b as usize]));
 }
 
@@ -179,10 +183,15 @@ unsafe extern "C" fn ana_sort_i64(keys: *const i64, n: i64, desc: i8, out: *mut 
         )
     };
     let before = |a: i64, b: i64| if desc != 0 { a > b } else { a < b };
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`insertion_sort` compares only values of `0..n`, `n == keys.len()`"
+    )]
     insertion_sort(out, |a, b| before(keys[a as usize], keys[b as usize]));
 }
 
 /// Fill `out` with `0..len` stably sorted by `before` (a strict order).
+#[expect(clippy::indexing_slicing, reason = "`0 <= j <= i < out.len()`")]
 fn insertion_sort(out: &mut [i64], before: impl Fn(i64, i64) -> bool) {
     for (i, o) in out.iter_mut().enumerate() {
         *o = i as i64;

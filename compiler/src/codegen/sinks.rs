@@ -6,6 +6,13 @@
 //! is clamped to its extent by construction); a row is written only below the table's
 //! capacity, growing it first through `ana_table_grow` (failure: the kernel returns 1).
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "tables indexed by the node, branch, slot and scratch ids of one validated graph \
+              and the plan made from it: every id refers to an entry of the same graph \
+              (`Graph::validate`) or of its `Layout`; a wrong id is a compiler bug"
+)]
+
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 

@@ -1,5 +1,10 @@
 //! Unit tests of the JIT on hand-built graphs, against expectations computed here directly.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 use super::*;
 use crate::abi::{ColumnData, InputColumn, OutColumn};
 use crate::graph::*;

@@ -6,6 +6,13 @@
 //! (element indices below the space's count, counts below the scratch capacity); nodes are
 //! emitted in plan order so each operand's SSA value dominates its uses.
 
+#![expect(
+    clippy::indexing_slicing,
+    reason = "tables indexed by the node, branch, slot and scratch ids of one validated graph \
+              and the plan made from it: every id refers to an entry of the same graph \
+              (`Graph::validate`) or of its `Layout`; a wrong id is a compiler bug"
+)]
+
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};

@@ -13,6 +13,10 @@ use crate::graph::*;
 const KINDS: &str = "Reg(n, lo, hi), Log(n, lo, hi), Var([edges]), Int(lo, hi), Cat([values])";
 
 impl Lowerer<'_> {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`pos.len() == want` is checked before any `pos[i]`"
+    )]
     pub(crate) fn axis(&mut self, ax: &AxisExpr, default_name: String) -> Option<Axis> {
         let mut name = default_name;
         let mut label: Option<String> = None;

@@ -107,6 +107,10 @@ impl Lowerer<'_> {
         Some(n)
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`args.len()` is checked by `arity` before any `args[i]`; `unify_nums` returns one node per value"
+    )]
     pub(crate) fn call(&mut self, func: &Ident, args: &[Expr], span: Span) -> Val {
         let name = func.name.as_str();
         if let Some((_, op)) = MATH1.iter().find(|(n, _)| *n == name) {
@@ -459,6 +463,10 @@ impl Lowerer<'_> {
         Some(k)
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`args.len()` is checked by `arity` before any `args[i]`; `unify_nums` returns one node per value"
+    )]
     fn min_max(&mut self, func: &Ident, args: &[Expr], span: Span) -> Val {
         let name = func.name.as_str();
         if !self.arity(
@@ -504,6 +512,10 @@ impl Lowerer<'_> {
         Val::Num(self.b.binary(op, a, b))
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`args.len()` is checked by `arity` before any `args[i]`; `unify_nums` returns one node per value"
+    )]
     fn reduction(&mut self, func: &Ident, args: &[Expr], span: Span) -> Val {
         let name = func.name.as_str();
         let usage = match name {
@@ -736,6 +748,10 @@ impl Lowerer<'_> {
     }
 
     /// `concat(a, b)`: flavour 0 and 1; `concat(a, 11, b, 13)`: flavour 11 and 13.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`args.len()` is checked by `arity` before any `args[i]`; `unify_nums` returns one node per value"
+    )]
     fn concat(&mut self, func: &Ident, args: &[Expr], span: Span) -> Val {
         if !self.arity(
             func,

@@ -72,7 +72,10 @@ impl Lowerer<'_> {
                     return Val::Error;
                 };
                 match self.unify_nums(&[Val::Num(c), Val::Num(t), Val::Num(f)], e.span) {
-                    Some((_, n)) => Val::Num(self.b.select(n[0], n[1], n[2])),
+                    Some((_, n)) => match n[..] {
+                        [c, t, f] => Val::Num(self.b.select(c, t, f)),
+                        _ => Val::Error,
+                    },
                     None => Val::Error,
                 }
             }
@@ -81,6 +84,7 @@ impl Lowerer<'_> {
 
     /// Look-up order: the innermost scope's bound name, then its bare fields, outward; then
     /// `let`s, parameters and regions; then branches.
+    #[expect(clippy::indexing_slicing, reason = "`i < self.scopes.len()`")]
     fn name(&mut self, name: &str, span: Span) -> Val {
         for i in (0..self.scopes.len()).rev() {
             if let Some((n, v)) = &self.scopes[i].binder
@@ -275,6 +279,10 @@ impl Lowerer<'_> {
         }
     }
 
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`unify_nums` returns one node per value given"
+    )]
     fn binary_op(&mut self, op: BinOp, l: &Expr, r: &Expr, span: Span) -> Val {
         let lv = self.expr(l);
         let rv = self.expr(r);

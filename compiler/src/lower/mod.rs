@@ -559,6 +559,23 @@ impl<'a> Lowerer<'a> {
             );
             return;
         }
+        let slots = axes
+            .iter()
+            .map(Axis::extent)
+            .fold(1usize, usize::saturating_mul);
+        if slots > MAX_HIST_SLOTS {
+            self.error(
+                "ana::check::axis",
+                name.span,
+                format!("histogram `{}` would have {slots} bins", name.name),
+                "too many bins",
+                format!(
+                    "a histogram has at most {MAX_HIST_SLOTS} bins in all (flow bins included): \
+                     use fewer bins per axis"
+                ),
+            );
+            return;
+        }
         let storage = if weight.is_some() {
             Storage::Weighted
         } else {
@@ -592,7 +609,7 @@ impl<'a> Lowerer<'a> {
         let mut vals = Vec::new();
         let mut specs = Vec::new();
         for (i, col) in columns.iter().enumerate() {
-            if columns[..i].iter().any(|c| c.name == col.name) {
+            if columns.iter().take(i).any(|c| c.name == col.name) {
                 self.error(
                     "ana::check::duplicate_column",
                     col.name_span,

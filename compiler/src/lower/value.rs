@@ -165,9 +165,12 @@ impl V4 {
     }
 
     pub fn add(&self, other: &V4, b: &mut Builder) -> V4 {
-        let l = self.cart(b);
-        let r = other.cart(b);
-        let [px, py, pz, e] = [0, 1, 2, 3].map(|i| b.binary(BinaryOp::Add, l[i], r[i]));
+        let [lx, ly, lz, le] = self.cart(b);
+        let [rx, ry, rz, re] = other.cart(b);
+        let px = b.binary(BinaryOp::Add, lx, rx);
+        let py = b.binary(BinaryOp::Add, ly, ry);
+        let pz = b.binary(BinaryOp::Add, lz, rz);
+        let e = b.binary(BinaryOp::Add, le, re);
         V4::Cart { px, py, pz, e }
     }
 
@@ -383,8 +386,11 @@ impl Coll {
                         mass: b.select(*first, a3, b3),
                     },
                     (x, y) => {
-                        let (l, r) = (x.cart(b), y.cart(b));
-                        let [px, py, pz, e] = [0, 1, 2, 3].map(|i| b.select(*first, l[i], r[i]));
+                        let ([lx, ly, lz, le], [rx, ry, rz, re]) = (x.cart(b), y.cart(b));
+                        let px = b.select(*first, lx, rx);
+                        let py = b.select(*first, ly, ry);
+                        let pz = b.select(*first, lz, rz);
+                        let e = b.select(*first, le, re);
                         V4::Cart { px, py, pz, e }
                     }
                 })

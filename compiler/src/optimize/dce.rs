@@ -7,6 +7,10 @@
 use super::{remap, remap_shape, remap_type};
 use crate::graph::*;
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`live` and `new_id` have one entry per node; `i < n`"
+)]
 pub fn eliminate_dead(graph: Graph) -> Graph {
     let n = graph.nodes.len();
     let mut live = vec![false; n];

@@ -175,6 +175,7 @@ pub fn run_source(
             {
                 let (i, tx, stop) = (spawned, tx.clone(), &stop);
                 scope.spawn(move |_| {
+                    #[expect(clippy::indexing_slicing, reason = "`i < chunks.len()`: see the loop")]
                     let res = if stop.load(Ordering::Relaxed) {
                         Err(RunError::Interrupted)
                     } else {
@@ -198,6 +199,10 @@ pub fn run_source(
             while outcome.is_ok()
                 && let Some(res) = pending.remove(&merged)
             {
+                #[expect(
+                    clippy::indexing_slicing,
+                    reason = "`merged` is a key of `pending`: a spawned chunk's index"
+                )]
                 let chunk = &chunks[merged];
                 let res = match res {
                     Err(e @ (RunError::Input(_) | RunError::Engine { .. }))

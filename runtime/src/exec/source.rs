@@ -42,6 +42,10 @@ pub struct ChunkPlan {
 
 /// Chunks of a graph without branches (it only counts events) hold this many entries.
 const ENTRIES_WITHOUT_BRANCHES: u64 = 1 << 20;
+/// 2^40 events (a million times a large NanoAOD file); more is a corrupt header.
+const MAX_ENTRIES_WITHOUT_BRANCHES: u64 = 1 << 40;
+/// At most 2^22 chunks per file, whatever `--chunk-entries` asks.
+const MAX_CHUNKS_WITHOUT_BRANCHES: u64 = 1 << 22;
 
 impl RootSource {
     /// Opens every file and plans the chunks. Files are opened in order; the first error
@@ -91,11 +95,23 @@ impl RootSource {
 /// A file's chunks: entry ranges at basket boundaries of the branches read.
 fn plan_file(t: &Tree, names: &[&str], plan: ChunkPlan) -> Result<Vec<Range<u64>>, RootError> {
     Ok(if names.is_empty() {
+        // No basket vouches for the entry count here: a lying header must not plan 2^43
+        // chunks (an allocation abort) or a count that never ends.
         let n = t.entries();
+        if n > MAX_ENTRIES_WITHOUT_BRANCHES {
+            return Err(RootError::Corrupt {
+                at: Box::new(t.location()),
+                message: format!(
+                    "the tree claims {n} entries, more than a file can hold \
+                     (at most {MAX_ENTRIES_WITHOUT_BRANCHES} without branches)"
+                ),
+            });
+        }
         let step = plan
             .chunk_entries
             .unwrap_or(ENTRIES_WITHOUT_BRANCHES)
-            .max(1);
+            .max(1)
+            .max(n / MAX_CHUNKS_WITHOUT_BRANCHES);
         (0..n)
             .step_by(usize::try_from(step).unwrap_or(usize::MAX))
             .map(|s| s..s.saturating_add(step).min(n))

@@ -1,6 +1,11 @@
 //! Executor tests on an in-memory source: results identical for any thread count and
 //! chunking, errors and cancellation leave the previous outputs untouched.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 

@@ -46,9 +46,10 @@ impl SpaceCol {
     /// Events with their element ranges.
     pub fn events(&self) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
         self.offsets
-            .windows(2)
+            .iter()
+            .zip(self.offsets.iter().skip(1))
             .enumerate()
-            .map(|(e, w)| (e, w[0]..w[1]))
+            .map(|(e, (&a, &z))| (e, a..z))
     }
 }
 
@@ -145,8 +146,7 @@ pub fn check_input(branch: &Branch, col: &InputColumn, n_events: usize) -> Resul
                     format!("{} offsets for {n_events} entries", offsets.len()),
                 ));
             }
-            if offsets.first().copied().unwrap_or(0) != 0 || offsets.windows(2).any(|w| w[0] > w[1])
-            {
+            if offsets.first().copied().unwrap_or(0) != 0 || !offsets.is_sorted() {
                 return Err(input_error(
                     branch,
                     "entry offsets do not start at 0 or decrease",

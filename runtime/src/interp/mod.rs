@@ -84,12 +84,16 @@ impl Interpreter {
         let mut cols: Vec<Option<Col>> = vec![None; g.nodes.len()];
         for (i, node) in g.nodes.iter().enumerate() {
             let value = self.eval(node, &cols, input, out)?;
-            cols[i] = value;
+            if let Some(slot) = cols.get_mut(i) {
+                *slot = value;
+            }
             if drop {
                 for op in uses(g, node) {
                     let op = op.0 as usize;
-                    if self.last_use.get(op) == Some(&i) {
-                        cols[op] = None;
+                    if self.last_use.get(op) == Some(&i)
+                        && let Some(slot) = cols.get_mut(op)
+                    {
+                        *slot = None;
                     }
                 }
             }
@@ -155,7 +159,12 @@ impl Interpreter {
                                 "the branch has no entry sizes (not jagged)",
                             ));
                         };
-                        offsets.windows(2).map(|w| (w[1] - w[0]) as usize).collect()
+                        // Non-decreasing: checked by `check_input`.
+                        offsets
+                            .iter()
+                            .zip(offsets.iter().skip(1))
+                            .map(|(a, z)| (z - a) as usize)
+                            .collect()
                     }
                 };
                 let offsets = offsets_from_counts(counts.into_iter(), n)?;
@@ -174,12 +183,8 @@ impl Interpreter {
                 descending,
             } => Col::Space(spaces::sort(space(*parent)?, get(*key)?, *descending)?),
             Combinations { parent, k } => Col::Space(spaces::combinations(space(*parent)?, *k)?),
-            Cartesian { parents } => {
-                Col::Space(spaces::cartesian(space(parents[0])?, space(parents[1])?)?)
-            }
-            Concat { parents } => {
-                Col::Space(spaces::concat(space(parents[0])?, space(parents[1])?)?)
-            }
+            Cartesian { parents: [a, b] } => Col::Space(spaces::cartesian(space(*a)?, space(*b)?)?),
+            Concat { parents: [a, b] } => Col::Space(spaces::concat(space(*a)?, space(*b)?)?),
             Const(lit) => values::constant(lit, shape_len(node.shape)?),
             LoadEvent { branch: b } => {
                 let (br, c) = branch(*b)?;
@@ -240,13 +245,15 @@ impl Interpreter {
                 space: s,
                 value,
             } => {
-                let NodeKind::Cartesian { parents } = &g.node(*s).kind else {
+                let Some(NodeKind::Cartesian { parents: [a, b] }) =
+                    g.nodes.get(s.0 as usize).map(|n| &n.kind)
+                else {
                     return Err(graph_error(
                         "reduce_inner over a space that is not a cartesian product",
                     ));
                 };
                 let v = value.map(&get).transpose()?;
-                values::reduce_inner(*op, space(*s)?, space(parents[0])?, space(parents[1])?, v)?
+                values::reduce_inner(*op, space(*s)?, space(*a)?, space(*b)?, v)?
             }
             Pick { op, space: s } => {
                 let arg = match op {

@@ -22,7 +22,7 @@ pub fn selected_rows(
         Some(Col::Bool(m)) if m.len() == n_events => Some(m.as_slice()),
         Some(_) => return Err(graph_error("sink region is not a per-event bool")),
     };
-    let pass = |e: usize| mask.is_none_or(|m| m[e]);
+    let pass = |e: usize| mask.is_none_or(|m| m.get(e).copied().unwrap_or(false));
     Ok(match space {
         None => (0..n_events).filter(|&e| pass(e)).collect(),
         Some(s) => {
@@ -39,6 +39,11 @@ pub fn selected_rows(
 
 /// Adds one entry per row: slot found per axis (row-major, first axis slowest), then weight
 /// (1 without one) added to `sumw` and its square to `sumw2`, row by row.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "rows are below `len`, the checked length of every value and of the weight; \
+              a slot is below `spec.size()` (`Binner`'s invariant), the checked buffer sizes"
+)]
 pub fn fill(
     spec: &HistSpec,
     buf: &mut HistBuffer,
@@ -80,7 +85,8 @@ pub fn fill(
             Col::Space(_) => return Err(graph_error("fill with a space")),
         }
     }
-    if buf.sumw.len() != spec.size() {
+    if buf.sumw.len() != spec.size() || buf.sumw2.as_ref().is_some_and(|w2| w2.len() != spec.size())
+    {
         return Err(graph_error("histogram buffer of the wrong size"));
     }
     match weight {
@@ -115,6 +121,10 @@ pub fn fill(
 
 /// Appends the selected rows of `col`, converted to the output column's type (Float -> f32
 /// rounds to nearest; Float -> int truncates and saturates; numbers -> bool is `!= 0`).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "rows are below `len`, the checked length of `col`"
+)]
 pub fn append(
     out: &mut OutColumn,
     col: &Col,

@@ -19,8 +19,11 @@ pub fn filter(parent: &SpaceCol, mask: &[bool]) -> Result<SpaceCol, EngineError>
     let mut index = Vec::new();
     offsets.push(0);
     for (_, range) in parent.events() {
-        for i in range {
-            if mask[i] {
+        let m = mask
+            .get(range.clone())
+            .ok_or_else(|| graph_error("filter over a malformed space"))?;
+        for (i, &keep) in range.zip(m) {
+            if keep {
                 index.push(i as i64);
             }
         }
@@ -44,13 +47,19 @@ fn key_order(a: f64, b: f64, descending: bool) -> Ordering {
     }
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "the sorted values are element indices of `parent`, below `key.len()` (checked)"
+)]
 pub fn sort(parent: &SpaceCol, key: &Col, descending: bool) -> Result<SpaceCol, EngineError> {
     if key.len() != parent.total() {
         return Err(graph_error("sort key length differs from its space"));
     }
     let mut index: Vec<i64> = (0..parent.total() as i64).collect();
     for (_, range) in parent.events() {
-        let slice = &mut index[range];
+        let slice = index
+            .get_mut(range)
+            .ok_or_else(|| graph_error("sort over a malformed space"))?;
         // Small events (the common case) use an insertion sort: stable, allocation free.
         match key {
             Col::Float(k) => stable_sort(slice, |a, b| {
@@ -74,6 +83,7 @@ pub fn sort(parent: &SpaceCol, key: &Col, descending: bool) -> Result<SpaceCol, 
     })
 }
 
+#[expect(clippy::indexing_slicing, reason = "`0 < j < slice.len()`")]
 fn stable_sort(slice: &mut [i64], cmp: impl Fn(i64, i64) -> Ordering) {
     if slice.len() <= 32 {
         for i in 1..slice.len() {
@@ -107,28 +117,35 @@ pub fn combinations(parent: &SpaceCol, k: u8) -> Result<SpaceCol, EngineError> {
     let n_events = parent.n_events();
     let offsets = offsets_from_counts(parent.events().map(|(_, r)| choose(r.len(), k)), n_events)?;
     let total = offsets.last().copied().unwrap_or(0);
-    let mut parents = vec![Vec::with_capacity(total); k as usize];
+    let mut first = Vec::with_capacity(total);
+    let mut second = Vec::with_capacity(total);
+    let mut third = Vec::with_capacity(if k == 3 { total } else { 0 });
     for (_, r) in parent.events() {
         let (lo, hi) = (r.start as i64, r.end as i64);
         if k == 2 {
             for a in lo..hi {
                 for b in a + 1..hi {
-                    parents[0].push(a);
-                    parents[1].push(b);
+                    first.push(a);
+                    second.push(b);
                 }
             }
         } else {
             for a in lo..hi {
                 for b in a + 1..hi {
                     for c in b + 1..hi {
-                        parents[0].push(a);
-                        parents[1].push(b);
-                        parents[2].push(c);
+                        first.push(a);
+                        second.push(b);
+                        third.push(c);
                     }
                 }
             }
         }
     }
+    let parents = if k == 2 {
+        vec![first, second]
+    } else {
+        vec![first, second, third]
+    };
     Ok(SpaceCol { offsets, parents })
 }
 

@@ -1,6 +1,11 @@
 //! Interpreter tests on hand-built graphs: the dimuon analysis, and each node's edge cases
 //! (NaN keys, empty events, negative indices, flow bins).
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 use ana_compiler::abi::{ChunkInput, ChunkOutput, ColumnData, Engine, InputColumn, OutColumn};
 use ana_compiler::graph::*;
 

@@ -230,6 +230,10 @@ pub fn gather(index: &Col, value: &Col, ty: ScalarType) -> Result<Col, EngineErr
 }
 
 /// An event value repeated for every element of `space`.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "one value per event of `space` (checked): `e < value.len()`"
+)]
 pub fn broadcast(value: &Col, space: &SpaceCol) -> Result<Col, EngineError> {
     if value.len() != space.n_events() {
         return Err(graph_error("broadcast of a value that is not per event"));
@@ -250,6 +254,11 @@ pub fn broadcast(value: &Col, space: &SpaceCol) -> Result<Col, EngineError> {
 }
 
 /// Folds `value` over consecutive runs `runs` (element ranges), one result per run.
+/// The callers check that `value` has one value per element and that the runs lie within.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "runs are element ranges of a space whose values `value` holds (callers check)"
+)]
 fn fold_runs(
     op: ReduceOp,
     value: Option<&Col>,
@@ -313,6 +322,10 @@ pub fn reduce(op: ReduceOp, space: &SpaceCol, value: Option<&Col>) -> Result<Col
 /// For each element i of `outer` (the first parent of the cartesian space `pairs`), fold
 /// `value` over the pairs (i, j): a contiguous run of `|inner|` pairs, since `Cartesian`
 /// orders pairs by i first.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`e + 1 <= n_events` of `inner` and `outer`, both checked equal to `pairs`'s"
+)]
 pub fn reduce_inner(
     op: ReduceOp,
     pairs: &SpaceCol,
@@ -349,6 +362,10 @@ pub fn reduce_inner(
     fold_runs(op, value, runs, outer.total())
 }
 
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`at` has one value per event and `key` one per element (both checked)"
+)]
 pub fn pick(op: &PickOp, space: &SpaceCol, arg: Option<&Col>) -> Result<Col, EngineError> {
     let n = space.n_events();
     let mut out = Vec::with_capacity(n);

@@ -1,6 +1,11 @@
 //! Output tests: histograms checked by `hist` itself (Python, skipped with a message when it
 //! is missing), Parquet parts read back, the staging folder's all-or-nothing replacement.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

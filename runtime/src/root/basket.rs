@@ -22,6 +22,10 @@ pub(crate) struct Basket {
 }
 
 impl Basket {
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "`border <= buf.len()`: checked by `RawBasket::decode`, equal for embedded baskets"
+    )]
     pub(crate) fn data(&self) -> &[u8] {
         &self.buf[..self.border]
     }
@@ -73,7 +77,7 @@ pub(crate) fn fetch(src: &Source, b: &BranchMeta, i: usize) -> Res<RawBasket> {
 
 impl RawBasket {
     pub(crate) fn payload(&self) -> &[u8] {
-        &self.raw[self.keylen.min(self.raw.len())..]
+        self.raw.get(self.keylen..).unwrap_or_default()
     }
 
     /// Where the values end in the uncompressed record (an entry-offset table may follow).
@@ -89,22 +93,23 @@ impl RawBasket {
         let buf = compress::decompress(self.payload(), self.objlen)?;
         let offsets = if border < buf.len() {
             // i32 count, then one BE i32 per entry counted from the key start, then padding.
-            let table = &buf[border..];
+            let table = buf.get(border..).unwrap_or_default();
             let need = 4 + 4 * self.nev as usize;
-            if table.len() < need {
+            let Some(entries) = table.get(4..need) else {
                 return Err(Bad(format!(
                     "entry-offset table has {} bytes for {} entries",
                     table.len(),
                     self.nev
                 )));
-            }
+            };
             // One branch-free pass (it vectorizes); negative offsets are caught after it.
             let keylen = self.keylen as i64;
             let mut lowest = 0i64;
-            let mut offs: Vec<u32> = table[4..need]
-                .chunks_exact(4)
-                .map(|c| {
-                    let o = i64::from(i32::from_be_bytes([c[0], c[1], c[2], c[3]])) - keylen;
+            let (entries, _) = entries.as_chunks::<4>();
+            let mut offs: Vec<u32> = entries
+                .iter()
+                .map(|&c| {
+                    let o = i64::from(i32::from_be_bytes(c)) - keylen;
                     lowest = lowest.min(o);
                     o as u32
                 })
@@ -151,7 +156,7 @@ pub(crate) fn read(src: &Source, b: &BranchMeta, i: usize) -> Res<Basket> {
 fn check_offsets(b: &Basket) -> Res<()> {
     if let Some(o) = &b.offsets {
         let ok = o.len() == b.nev as usize + 1
-            && o.windows(2).all(|w| w[0] <= w[1])
+            && o.is_sorted()
             && o.last().is_some_and(|&l| l as usize == b.border);
         if !ok {
             return Err(Bad::new(

@@ -72,6 +72,16 @@ fn slice(data: &[u8], a: usize, b: usize) -> Res<&[u8]> {
     })
 }
 
+/// Bytes `lo * w .. hi * w` of `data`: entries `lo..hi` of `w` bytes each.
+fn entries(data: &[u8], lo: usize, hi: usize, w: usize) -> Res<&[u8]> {
+    match (lo.checked_mul(w), hi.checked_mul(w)) {
+        (Some(a), Some(b)) => slice(data, a, b),
+        _ => Err(Bad(format!(
+            "entries {lo}..{hi} of {w} bytes each overflow the address space"
+        ))),
+    }
+}
+
 fn push_offset(offsets: &mut Vec<u32>, add: usize) -> Res<()> {
     let last = offsets.last().copied().unwrap_or(0) as usize;
     let next = last
@@ -118,11 +128,11 @@ impl Builder {
         let s = layout.elem().size();
         match layout {
             Layout::Scalar(_) => {
-                append_be(&mut self.data, slice(data, lo * s, hi * s)?);
+                append_be(&mut self.data, entries(data, lo, hi, s)?);
             }
             Layout::Fixed(_, n) => {
                 let w = s * n;
-                append_be(&mut self.data, slice(data, lo * w, hi * w)?);
+                append_be(&mut self.data, entries(data, lo, hi, w)?);
                 if let Some(o) = self.offsets.as_mut() {
                     for _ in lo..hi {
                         push_offset(o, *n)?;
@@ -136,7 +146,16 @@ impl Builder {
                     .as_mut()
                     .ok_or_else(|| Bad::new("internal: no offsets"))?;
                 if let Some(offs) = &b.offsets {
-                    let (a, z) = (offs[lo] as usize, offs[hi] as usize);
+                    // `lo <= hi <= nev` and the basket has `nev + 1` offsets, but checking is
+                    // cheap (once per basket).
+                    let rel = entry_bounds(offs, lo, hi)?;
+                    let (&first, rest) = rel
+                        .split_first()
+                        .ok_or_else(|| Bad::new("internal: empty entry range"))?;
+                    let (a, z) = (
+                        first as usize,
+                        rest.last().copied().unwrap_or(first) as usize,
+                    );
                     let base = o.last().copied().unwrap_or(0) as usize;
                     // The basket's offsets are non-decreasing and within its data (checked
                     // when it was decoded), so only the total can overflow.
@@ -145,14 +164,13 @@ impl Builder {
                         .ok_or_else(|| {
                             Bad::new("more than 2^32 values in one read; use smaller chunks")
                         })?;
-                    let rel = &offs[lo..=hi];
                     // Element sizes are powers of two: shifts and masks, no division per entry.
                     let shift = s.trailing_zeros();
                     if *per == 1 {
                         let mask = (s - 1) as u32;
                         let mut stray = 0u32;
-                        o.extend(rel[1..].iter().map(|&e| {
-                            let d = e - rel[0];
+                        o.extend(rest.iter().map(|&e| {
+                            let d = e - first;
                             stray |= d & mask;
                             (base + ((d as usize) >> shift)) as u32
                         }));
@@ -162,8 +180,8 @@ impl Builder {
                             )));
                         }
                     } else {
-                        for k in lo..hi {
-                            let len = (offs[k + 1] - offs[k]) as usize;
+                        for (k, (start, end)) in (lo..).zip(rel.iter().zip(rest)) {
+                            let len = (end - start) as usize;
                             if !len.is_multiple_of(w) {
                                 return Err(Bad(format!(
                                     "entry {k} has {len} bytes, not a multiple of {w}"
@@ -176,14 +194,19 @@ impl Builder {
                 } else {
                     let counts = counts
                         .ok_or_else(|| Bad::new("basket has no entry offsets and no counter"))?;
-                    if counts.len() < hi {
+                    let (Some(before), Some(these)) = (counts.get(..lo), counts.get(lo..hi)) else {
                         return Err(Bad::new("counter branch has fewer entries than the basket"));
-                    }
-                    let start: usize = counts[..lo].iter().map(|&c| c as usize * w).sum();
+                    };
+                    // Counter values and `per` come from the file: sum with checked arithmetic.
+                    let too_many = || Bad::new("counter values overflow the basket's size");
+                    let bytes = |c: u32| (c as usize).checked_mul(w).ok_or_else(too_many);
+                    let start = before.iter().try_fold(0usize, |acc, &c| {
+                        acc.checked_add(bytes(c)?).ok_or_else(too_many)
+                    })?;
                     let mut end = start;
-                    for &c in &counts[lo..hi] {
-                        push_offset(o, c as usize * per)?;
-                        end += c as usize * w;
+                    for &c in these {
+                        push_offset(o, (c as usize).checked_mul(*per).ok_or_else(too_many)?)?;
+                        end = end.checked_add(bytes(c)?).ok_or_else(too_many)?;
                     }
                     append_be(&mut self.data, slice(data, start, end)?);
                 }
@@ -197,11 +220,12 @@ impl Builder {
                     .offsets
                     .as_mut()
                     .ok_or_else(|| Bad::new("internal: no offsets"))?;
-                for k in lo..hi {
-                    let e = slice(data, offs[k] as usize, offs[k + 1] as usize)?;
+                let bounds = entry_bounds(offs, lo, hi)?;
+                for (k, (a, z)) in (lo..).zip(bounds.iter().zip(bounds.iter().skip(1))) {
+                    let e = slice(data, *a as usize, *z as usize)?;
                     let n = vector_len(e, s, k)?;
                     push_offset(o, n)?;
-                    append_be(&mut self.data, &e[10..]);
+                    append_be(&mut self.data, e.get(10..).unwrap_or_default());
                 }
             }
             Layout::VectorVector(_) => {
@@ -217,8 +241,9 @@ impl Builder {
                     .inner
                     .as_mut()
                     .ok_or_else(|| Bad::new("internal: no offsets"))?;
-                for k in lo..hi {
-                    let e = slice(data, offs[k] as usize, offs[k + 1] as usize)?;
+                let bounds = entry_bounds(offs, lo, hi)?;
+                for (k, (a, z)) in (lo..).zip(bounds.iter().zip(bounds.iter().skip(1))) {
+                    let e = slice(data, *a as usize, *z as usize)?;
                     if e.is_empty() {
                         push_offset(outer, 0)?;
                         continue;
@@ -252,9 +277,18 @@ impl Builder {
     }
 }
 
+/// The offsets of entries `lo..hi` of a basket and the end of the last (`hi - lo + 1`).
+fn entry_bounds(offs: &[u32], lo: usize, hi: usize) -> Res<&[u32]> {
+    offs.get(lo..=hi)
+        .ok_or_else(|| Bad(format!("entries {lo}..{hi} are not in the basket")))
+}
+
 fn be_u32(e: &[u8], p: usize) -> Res<u32> {
-    let b = slice(e, p, p + 4)?;
-    Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    let b = slice(e, p, p.saturating_add(4))?;
+    let b: [u8; 4] = b
+        .try_into()
+        .map_err(|_| Bad::new("internal: not 4 bytes"))?;
+    Ok(u32::from_be_bytes(b))
 }
 
 /// The element count of one serialized `std::vector<T>` entry (10-byte header: byte count,
@@ -273,4 +307,58 @@ fn vector_len(e: &[u8], s: usize, k: usize) -> Res<usize> {
         )));
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing, reason = "tests index freely")]
+
+    use super::*;
+    use crate::root::layout::Elem;
+
+    fn basket(nev: u32, data: Vec<u8>, offsets: Option<Vec<u32>>) -> Basket {
+        Basket {
+            nev,
+            border: data.len(),
+            buf: data,
+            offsets,
+        }
+    }
+
+    /// `T[N]` with a huge `N` from the file: entry byte positions overflow `usize`, which
+    /// must be an error (it was an arithmetic-overflow panic in debug builds).
+    #[test]
+    fn huge_fixed_array_is_an_error() {
+        let layout = Layout::Fixed(Elem::F64, i32::MAX as usize);
+        let b = basket(u32::MAX, vec![0; 16], None);
+        let mut out = Builder::new(&layout, 0, 0);
+        let e = out
+            .append(&layout, &b, 1 << 31, 1 << 31 | 1, None)
+            .unwrap_err();
+        assert!(e.0.contains("overflow"), "{e:?}");
+    }
+
+    /// Generated entry offsets: lengths come from the counter branch times `N` of `T[n][N]`,
+    /// both from the file; their byte total must not overflow.
+    #[test]
+    fn huge_counter_values_are_an_error() {
+        let layout = Layout::Counted {
+            elem: Elem::F64,
+            per: i32::MAX as usize,
+            counter: "n".to_string(),
+        };
+        let b = basket(2, vec![0; 16], None);
+        let counts = [u32::MAX, u32::MAX];
+        let mut out = Builder::new(&layout, 0, 0);
+        let e = out.append(&layout, &b, 1, 2, Some(&counts)).unwrap_err();
+        assert!(e.0.contains("overflow"), "{e:?}");
+    }
+
+    #[test]
+    fn entries_outside_the_basket_are_an_error() {
+        let layout = Layout::Vector(Elem::I32);
+        let b = basket(1, vec![0; 10], Some(vec![0, 10]));
+        let mut out = Builder::new(&layout, 0, 0);
+        assert!(out.append(&layout, &b, 0, 3, None).is_err());
+    }
 }

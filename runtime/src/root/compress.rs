@@ -53,12 +53,16 @@ fn blocks(src: &[u8], objlen: usize) -> Res<Vec<Block<'_>>> {
     let mut pos = 0usize;
     let mut total = 0usize;
     while total < objlen {
-        let h = src.get(pos..pos + HEADER).ok_or_else(|| {
-            Bad(format!(
-                "compressed record ends inside a block header at byte {pos}"
-            ))
-        })?;
-        let codec = match &h[0..2] {
+        let h: &[u8; HEADER] = src
+            .get(pos..)
+            .and_then(<[u8]>::first_chunk)
+            .ok_or_else(|| {
+                Bad(format!(
+                    "compressed record ends inside a block header at byte {pos}"
+                ))
+            })?;
+        let [t0, t1, _method, c0, c1, c2, u0, u1, u2] = *h;
+        let codec = match &[t0, t1] {
             b"ZL" => Codec::Zlib,
             b"XZ" => Codec::Lzma,
             b"L4" => Codec::Lz4,
@@ -71,15 +75,18 @@ fn blocks(src: &[u8], objlen: usize) -> Res<Vec<Block<'_>>> {
                 )));
             }
         };
-        let c_len = h[3] as usize | (h[4] as usize) << 8 | (h[5] as usize) << 16;
-        let u_len = h[6] as usize | (h[7] as usize) << 8 | (h[8] as usize) << 16;
+        let c_len = usize::from(c0) | usize::from(c1) << 8 | usize::from(c2) << 16;
+        let u_len = usize::from(u0) | usize::from(u1) << 8 | usize::from(u2) << 16;
         let start = pos + HEADER;
-        let payload = src.get(start..start + c_len).ok_or_else(|| {
-            Bad(format!(
-                "compressed block at byte {pos} claims {c_len} bytes but only {} remain",
-                src.len().saturating_sub(start)
-            ))
-        })?;
+        let payload = src
+            .get(start..)
+            .and_then(|r| r.get(..c_len))
+            .ok_or_else(|| {
+                Bad(format!(
+                    "compressed block at byte {pos} claims {c_len} bytes but only {} remain",
+                    src.len().saturating_sub(start)
+                ))
+            })?;
         if u_len == 0 || u_len > MAX_BLOCK {
             return Err(Bad(format!(
                 "compressed block at byte {pos} claims {u_len} output bytes"
@@ -141,14 +148,14 @@ pub(crate) fn decompress_into(src: &[u8], dst: &mut [u8]) -> Res<()> {
 }
 
 fn inflate_all(blocks: &[Block<'_>], out: &mut [u8]) -> Res<()> {
-    let mut at = 0usize;
+    let mut rest = out;
     for b in blocks {
-        // `blocks` checked that the sizes sum to the output's length.
-        let dst = out
-            .get_mut(at..at + b.out_len)
-            .ok_or_else(|| Bad::new("internal: block outside the output"))?;
+        // The blocks' sizes sum to the output's length (checked by `blocks`).
+        let (dst, tail) = rest
+            .split_at_mut_checked(b.out_len)
+            .ok_or_else(|| Bad::new("compressed blocks overrun the record"))?;
         inflate(b, dst)?;
-        at += b.out_len;
+        rest = tail;
     }
     Ok(())
 }

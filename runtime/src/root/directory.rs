@@ -76,7 +76,7 @@ pub(crate) struct Entry {
 /// The keys of the whole file: the top directory and its subdirectories.
 pub(crate) fn list(src: &Source) -> Res<Vec<Entry>> {
     let head = src.read(0, 64.min(src.len()))?;
-    if head.len() < 4 || &head[0..4] != b"root" {
+    if !head.starts_with(b"root") {
         return Err(Bad::new("not a ROOT file (no \"root\" magic at the start)"));
     }
     let mut c = Cursor::new(&head, 0);

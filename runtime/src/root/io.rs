@@ -57,8 +57,12 @@ impl Source {
                     .map_err(|e| Bad(format!("cannot read bytes {offset}..{end}: {e}")))?;
                 Ok(buf)
             }
-            // In bounds: checked against the length above.
-            Source::Memory(bytes) => Ok(bytes[offset as usize..end as usize].to_vec()),
+            Source::Memory(bytes) => usize::try_from(offset)
+                .ok()
+                .zip(usize::try_from(end).ok())
+                .and_then(|(a, b)| bytes.get(a..b))
+                .map(<[u8]>::to_vec)
+                .ok_or_else(|| Bad(format!("cannot read bytes {offset}..{end}"))),
         }
     }
 }
@@ -102,7 +106,7 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn remaining(&self) -> usize {
-        self.buf.len() - self.pos
+        self.buf.len().saturating_sub(self.pos)
     }
 
     pub(crate) fn seek(&mut self, pos: usize) -> Res<()> {
@@ -125,14 +129,14 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn bytes(&mut self, n: usize) -> Res<&'a [u8]> {
-        if n > self.remaining() {
+        let buf: &'a [u8] = self.buf;
+        let Some(out) = buf.get(self.pos..).and_then(|rest| rest.get(..n)) else {
             return Err(Bad(format!(
                 "needs {n} bytes at position {} of a {}-byte record",
                 self.pos,
                 self.buf.len()
             )));
-        }
-        let out = &self.buf[self.pos..self.pos + n];
+        };
         self.pos += n;
         Ok(out)
     }
@@ -155,13 +159,15 @@ impl<'a> Cursor<'a> {
 
     /// A NUL-terminated string (class names in object headers).
     pub(crate) fn cstring(&mut self) -> Res<String> {
-        let rest = &self.buf[self.pos..];
-        let n = rest
+        let buf: &'a [u8] = self.buf;
+        let rest = buf.get(self.pos..).unwrap_or_default();
+        let (name, _) = rest
             .iter()
             .position(|&b| b == 0)
+            .and_then(|n| rest.split_at_checked(n))
             .ok_or_else(|| Bad::new("unterminated class name"))?;
-        let s = String::from_utf8_lossy(&rest[..n]).into_owned();
-        self.pos += n + 1;
+        let s = String::from_utf8_lossy(name).into_owned();
+        self.pos += name.len() + 1;
         Ok(s)
     }
 

@@ -517,20 +517,28 @@ impl<'a> Reader<'a, '_> {
         }
         for b in &embedded {
             let last = basket_entry.last().copied().unwrap_or(0);
-            basket_entry.push(last + b.nev as u64);
+            let next = last
+                .checked_add(u64::from(b.nev))
+                .ok_or_else(|| Bad(format!("branch {name}: embedded baskets overflow")))?;
+            basket_entry.push(next);
         }
-        if basket_entry.windows(2).any(|w| w[0] > w[1]) {
+        if !basket_entry.is_sorted() {
             return Err(Bad(format!(
                 "branch {name}: basket entry ranges are not increasing"
             )));
         }
-        let basket_bytes = bytes[..n_normal]
+        let basket_bytes = bytes
             .iter()
+            .take(n_normal)
             .map(|&b| u32::try_from(b).map_err(|_| Bad(format!("negative basket size {b}"))))
             .collect::<Res<Vec<u32>>>()?;
-        let basket_seek = seek[..n_normal].iter().map(|&s| s as u64).collect();
+        let basket_seek = seek.iter().take(n_normal).map(|&s| s as u64).collect();
 
-        self.branches[idx] = BranchMeta {
+        let slot = self
+            .branches
+            .get_mut(idx)
+            .ok_or_else(|| Bad::new("internal: branch slot lost"))?;
+        *slot = BranchMeta {
             name,
             leaves,
             entries: entries_u,

@@ -110,6 +110,11 @@ impl Tree {
         self.inner.meta.entries
     }
 
+    /// The file and tree, for errors found by callers.
+    pub fn location(&self) -> Location {
+        *self.at(None, None)
+    }
+
     fn at(&self, branch: Option<&str>, basket: Option<usize>) -> Box<Location> {
         Box::new(Location {
             file: self.inner.file.clone(),
@@ -119,10 +124,15 @@ impl Tree {
         })
     }
 
-    fn find(&self, name: &str) -> Result<usize, RootError> {
+    /// The branch named `name` and its layout.
+    fn find(&self, name: &str) -> Result<(&BranchMeta, &Result<Layout, String>), RootError> {
         let bs = &self.inner.meta.branches;
-        if let Some(i) = bs.iter().position(|b| b.name == name) {
-            return Ok(i);
+        if let Some(found) = bs
+            .iter()
+            .zip(&self.inner.layouts)
+            .find(|(b, _)| b.name == name)
+        {
+            return Ok(found);
         }
         let suggestion = bs
             .iter()
@@ -232,11 +242,10 @@ impl Tree {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let idx = branches
+        let bs = branches
             .iter()
-            .map(|b| self.find(b))
-            .collect::<Result<Vec<_>, _>>()?;
-        let bs: Vec<&BranchMeta> = idx.iter().map(|&i| &self.inner.meta.branches[i]).collect();
+            .map(|b| Ok(self.find(b)?.0))
+            .collect::<Result<Vec<&BranchMeta>, RootError>>()?;
         // Decoded bytes per entry, from ROOT's own totals.
         let per_entry: f64 = bs
             .iter()
@@ -269,16 +278,16 @@ impl Tree {
         }
         // Refine clusters much larger than the target at any basket boundary.
         let mut bounds = Vec::with_capacity(shared.len());
-        for w in shared.windows(2) {
-            bounds.push(w[0]);
-            if w[1] - w[0] > 4 * target_entries {
-                bounds.extend(any.iter().copied().filter(|&e| e > w[0] && e < w[1]));
+        for (&a, &b) in shared.iter().zip(shared.iter().skip(1)) {
+            bounds.push(a);
+            if b - a > target_entries.saturating_mul(4) {
+                bounds.extend(any.iter().copied().filter(|&e| e > a && e < b));
             }
         }
         bounds.push(n);
         let mut out = Vec::new();
         let mut start = 0u64;
-        for &b in &bounds[1..] {
+        for &b in bounds.iter().skip(1) {
             if b - start >= target_entries || b == n {
                 out.push(start..b);
                 start = b;
@@ -290,21 +299,21 @@ impl Tree {
     /// The branch's values for entries `range`, as an engine column: flat values plus
     /// offsets (starting at 0) for jagged branches.
     pub fn read_column(&self, branch: &str, range: Range<u64>) -> Result<InputColumn, RootError> {
-        let i = self.find(branch)?;
-        match &self.inner.layouts[i] {
+        let (b, layout) = self.find(branch)?;
+        match layout {
             Ok(Layout::VectorVector(_)) => Err(RootError::Unsupported {
                 at: self.at(Some(branch), None),
-                type_name: self.inner.meta.branches[i].class_name.clone(),
+                type_name: b.class_name.clone(),
                 reason: Some("vectors of vectors are not an engine input".to_string()),
             }),
-            _ => Ok(self.read(i, range)?.finish()),
+            _ => Ok(self.read(b, layout, range)?.finish()),
         }
     }
 
     /// Values of any readable branch, including `vector<vector<T>>` (for `inspect`).
     pub fn read_values(&self, branch: &str, range: Range<u64>) -> Result<Values, RootError> {
-        let i = self.find(branch)?;
-        let b = self.read(i, range)?;
+        let (b, layout) = self.find(branch)?;
+        let b = self.read(b, layout, range)?;
         Ok(match b.inner {
             Some(inner) => Values::Nested(Nested {
                 data: b.data,
@@ -315,10 +324,14 @@ impl Tree {
         })
     }
 
-    fn read(&self, i: usize, range: Range<u64>) -> Result<Builder, RootError> {
-        let b = &self.inner.meta.branches[i];
+    fn read(
+        &self,
+        b: &BranchMeta,
+        layout: &Result<Layout, String>,
+        range: Range<u64>,
+    ) -> Result<Builder, RootError> {
         let name = b.name.as_str();
-        let layout = match &self.inner.layouts[i] {
+        let layout = match layout {
             Ok(l) => l,
             Err(t) => {
                 return Err(RootError::Unsupported {
@@ -351,16 +364,23 @@ impl Tree {
         // Baskets overlapping the range: k with be[k] < end and be[k+1] > start.
         let first = be.partition_point(|&e| e <= range.start).saturating_sub(1);
         let last = be.partition_point(|&e| e < range.end);
-        let ks: Vec<usize> = (first..last.min(be.len() - 1))
-            .filter(|&k| be[k + 1] > be[k])
+        // Basket k holds entries `be[k]..be[k + 1]`.
+        let ks: Vec<(usize, Range<u64>)> = be
+            .iter()
+            .zip(be.iter().skip(1))
+            .enumerate()
+            .take(last)
+            .skip(first)
+            .filter(|(_, (a, z))| z > a)
+            .map(|(k, (&a, &z))| (k, a..z))
             .collect();
         let whole = layout.elem() != Elem::Bool
             && matches!(
                 layout,
                 Layout::Scalar(_) | Layout::Fixed(..) | Layout::Counted { .. }
             )
-            && ks.iter().all(|&k| {
-                k < b.basket_seek.len() && be[k] >= range.start && be[k + 1] <= range.end
+            && ks.iter().all(|(k, span)| {
+                *k < b.basket_seek.len() && span.start >= range.start && span.end <= range.end
             });
         if whole {
             return self.read_whole(b, layout, &ks, range);
@@ -368,12 +388,13 @@ impl Tree {
         let src = &self.inner.src;
         let baskets: Vec<Result<Basket, RootError>> = ks
             .par_iter()
-            .map(|&k| {
+            .map(|(k, span)| {
+                let k = *k;
                 let bk = basket::read(src, b, k).map_err(|Bad(message)| RootError::Corrupt {
                     at: self.at(Some(name), Some(k)),
                     message,
                 })?;
-                let want = be[k + 1] - be[k];
+                let want = span.end - span.start;
                 if bk.nev as u64 != want {
                     return Err(RootError::Corrupt {
                         at: self.at(Some(name), Some(k)),
@@ -390,8 +411,9 @@ impl Tree {
         // Generated offsets: counts come from the counter branch over the baskets' span.
         let counts = match layout {
             Layout::Counted { counter, .. } if baskets.iter().any(|bk| bk.offsets.is_none()) => {
-                let span = be[first]..be[last.min(be.len() - 1)];
-                Some((span.start, self.counts(counter, span)?))
+                let start = ks.first().map_or(0, |(_, r)| r.start);
+                let end = ks.last().map_or(0, |(_, r)| r.end);
+                Some((start, self.counts(counter, start..end)?))
             }
             _ => None,
         };
@@ -399,41 +421,66 @@ impl Tree {
         // Reserve by the bytes really decoded, never by an entry count read from the file.
         let cap_entries = ((range.end - range.start) as usize).min(cap_bytes + 1);
         let mut out = Builder::new(layout, cap_bytes / layout.elem().size(), cap_entries);
-        for (bk, &k) in baskets.iter().zip(&ks) {
-            let lo = range.start.max(be[k]) - be[k];
-            let hi = range.end.min(be[k + 1]) - be[k];
+        let mut covered = 0u64;
+        for (bk, (k, span)) in baskets.iter().zip(&ks) {
+            // `span` overlaps `range` (chosen so above; `basket_entry` is non-decreasing).
+            let lo = range.start.max(span.start) - span.start;
+            let hi = range.end.min(span.end) - span.start;
+            covered += hi - lo;
             let c = counts
                 .as_ref()
-                .and_then(|(s0, c)| c.get((be[k] - s0) as usize..(be[k + 1] - s0) as usize));
+                .and_then(|(s0, c)| c.get((span.start - s0) as usize..(span.end - s0) as usize));
             out.append(layout, bk, lo as usize, hi as usize, c)
                 .map_err(|Bad(message)| RootError::Corrupt {
-                    at: self.at(Some(name), Some(k)),
+                    at: self.at(Some(name), Some(*k)),
                     message,
                 })?;
+        }
+        if covered != range.end - range.start {
+            return Err(RootError::Corrupt {
+                at: self.at(Some(name), None),
+                message: format!(
+                    "baskets hold {covered} of entries {}..{} (the first basket starts at entry {})",
+                    range.start,
+                    range.end,
+                    be.first().copied().unwrap_or(0)
+                ),
+            });
         }
         Ok(out)
     }
 
-    /// `read` when every basket `ks` lies wholly in `range` and is stored in the file (not
-    /// embedded): fetched in parallel, then decompressed straight into the column.
+    /// `read` when every basket `ks` (number, entries) lies wholly in `range` and is stored
+    /// in the file (not embedded): fetched in parallel, then decompressed straight into the
+    /// column.
     fn read_whole(
         &self,
         b: &BranchMeta,
         layout: &Layout,
-        ks: &[usize],
+        ks: &[(usize, Range<u64>)],
         range: Range<u64>,
     ) -> Result<Builder, RootError> {
         let corrupt = |k: usize, Bad(message): Bad| RootError::Corrupt {
             at: self.at(Some(&b.name), Some(k)),
             message,
         };
-        let be = &b.basket_entry;
-        let raws: Vec<(usize, RawBasket, usize)> = ks
+        let covered: u64 = ks.iter().map(|(_, span)| span.end - span.start).sum();
+        if covered != range.end - range.start {
+            return Err(RootError::Corrupt {
+                at: self.at(Some(&b.name), None),
+                message: format!(
+                    "baskets hold {covered} of entries {}..{}",
+                    range.start, range.end
+                ),
+            });
+        }
+        let raws: Vec<(usize, &Range<u64>, RawBasket, usize)> = ks
             .par_iter()
-            .map(|&k| {
+            .map(|(k, span)| {
+                let k = *k;
                 let raw = basket::fetch(&self.inner.src, b, k).map_err(|e| corrupt(k, e))?;
                 let border = raw.border().map_err(|e| corrupt(k, e))?;
-                let want = be[k + 1] - be[k];
+                let want = span.end - span.start;
                 if raw.nev as u64 != want {
                     return Err(corrupt(
                         k,
@@ -443,12 +490,12 @@ impl Tree {
                         )),
                     ));
                 }
-                Ok((k, raw, border))
+                Ok((k, span, raw, border))
             })
             .collect::<Result<_, _>>()?;
         let counts = match layout {
             Layout::Counted { counter, .. }
-                if raws.iter().any(|(_, r, border)| *border == r.objlen) =>
+                if raws.iter().any(|(_, _, r, border)| *border == r.objlen) =>
             {
                 Some(self.counts(counter, range.clone())?)
             }
@@ -456,15 +503,16 @@ impl Tree {
         };
         // Room for every basket's values plus the largest offset table, which is
         // decompressed behind the values before they are kept.
-        let values: usize = raws.iter().map(|(_, _, border)| border).sum();
-        let table = raws.iter().map(|(_, r, border)| r.objlen - border).max();
+        let values: usize = raws.iter().map(|(_, _, _, border)| border).sum();
+        let table = raws.iter().map(|(_, _, r, border)| r.objlen - border).max();
         let size = layout.elem().size();
         let cap_values = (values + table.unwrap_or(0)).div_ceil(size);
         let cap_entries = ((range.end - range.start) as usize).min(values + 1);
         let mut out = Builder::new(layout, cap_values, cap_entries);
-        for (k, raw, _) in &raws {
+        for (k, span, raw, _) in &raws {
+            // Every span lies in `range` (checked by the caller).
             let c = counts.as_ref().and_then(|c| {
-                c.get((be[*k] - range.start) as usize..(be[*k + 1] - range.start) as usize)
+                c.get((span.start - range.start) as usize..(span.end - range.start) as usize)
             });
             out.append_whole(layout, raw, c)
                 .map_err(|e| corrupt(*k, e))?;
@@ -516,8 +564,7 @@ impl Tree {
     /// Benchmark support: decompresses (only) the free baskets of `branch` overlapping
     /// `range`, returning the uncompressed byte count. The baseline for reading throughput.
     pub fn decompress_only(&self, branch: &str, range: Range<u64>) -> Result<u64, RootError> {
-        let i = self.find(branch)?;
-        let b = &self.inner.meta.branches[i];
+        let (b, _) = self.find(branch)?;
         let be = &b.basket_entry;
         let first = be.partition_point(|&e| e <= range.start).saturating_sub(1);
         let last = be
@@ -540,6 +587,10 @@ impl Tree {
 }
 
 /// Levenshtein distance for "did you mean" (small inputs only).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "`j < b.len()` indexes rows of `b.len() + 1` entries"
+)]
 fn strsim_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

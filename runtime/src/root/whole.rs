@@ -109,7 +109,7 @@ fn inflate<T: FromBigEndian>(
     let size = size_of::<T>();
     let start = v.len();
     v.resize(start + objlen.div_ceil(size), T::zeroed());
-    let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut v[start..]);
+    let bytes: &mut [u8] = bytemuck::cast_slice_mut(v.get_mut(start..).unwrap_or_default());
     let got = bytes
         .get_mut(..objlen)
         .ok_or_else(|| Bad::new("internal: short column buffer"))
@@ -126,7 +126,7 @@ fn inflate<T: FromBigEndian>(
         bytes.copy_within(a..z, 0);
     }
     v.truncate(start + (z - a) / size);
-    T::from_be_in_place(&mut v[start..]);
+    T::from_be_in_place(v.get_mut(start..).unwrap_or_default());
     Ok(())
 }
 
@@ -203,12 +203,11 @@ fn from_table(
             table.len()
         ))
     })?;
-    if nev == 0 {
-        return Ok((0, 0));
-    }
-    let first = i64::from(i32::from_be_bytes([
-        entries[0], entries[1], entries[2], entries[3],
-    ])) - keylen as i64;
+    let (words, _) = entries.as_chunks::<4>();
+    let Some((head, rest)) = words.split_first() else {
+        return Ok((0, 0)); // no entries
+    };
+    let first = i64::from(i32::from_be_bytes(*head)) - keylen as i64;
     let border_i = border as i64;
     if !(0..=border_i).contains(&first) {
         return Err(Bad(format!("entry offset {first} is outside the basket")));
@@ -227,16 +226,20 @@ fn from_table(
     let n0 = o.len();
     o.resize(n0 + nev, 0);
     let dst = o.get_mut(n0..).unwrap_or_default();
-    let (ends, last) = dst.split_at_mut(nev - 1);
-    for (d, c) in ends.iter_mut().zip(entries[4..].chunks_exact(4)) {
-        *d = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+    for (d, c) in dst.iter_mut().zip(rest) {
+        *d = u32::from_be_bytes(*c);
     }
     let start = first + keylen as i64;
-    last[0] = (border_i + keylen as i64) as u32;
+    if let Some(last) = dst.last_mut() {
+        *last = (border_i + keylen as i64) as u32;
+    }
     // 2. Non-decreasing from `first` (as signed values: a lying table may hold negatives),
     //    so every end lies in `first..=border` and the differences below cannot wrap.
-    let mut bad = (dst[0] as i32 as i64) < start;
-    for (a, b) in dst.iter().zip(&dst[1..]) {
+    let mut bad = dst.first().is_some_and(|&e| i64::from(e as i32) < start);
+    // Two slices zipped (not `skip(1)`, which keeps the loop from vectorizing).
+    let before = dst.split_last().map_or(&[][..], |(_, init)| init);
+    let after = dst.split_first().map_or(&[][..], |(_, tail)| tail);
+    for (a, b) in before.iter().zip(after) {
         bad |= (*a as i32) > (*b as i32);
     }
     if bad {
