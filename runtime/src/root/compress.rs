@@ -136,15 +136,32 @@ pub(crate) fn decompress(src: &[u8], objlen: usize) -> Res<Vec<u8>> {
     Ok(out)
 }
 
-/// Decompresses a record into `dst`, which must be exactly `objlen` bytes (the caller's
-/// buffer, e.g. a column's, so that the values need no further copy).
-pub(crate) fn decompress_into(src: &[u8], dst: &mut [u8]) -> Res<()> {
-    if src.len() == dst.len() {
-        dst.copy_from_slice(src);
-        return Ok(());
+/// A compressed record whose block headers were walked and checked, not yet decompressed:
+/// for callers that grow their buffer block by block, so that the memory they touch follows
+/// what really decompresses, not what the headers claim.
+pub(crate) struct Record<'a>(Vec<Block<'a>>);
+
+pub(crate) fn record(src: &[u8], objlen: usize) -> Res<Record<'_>> {
+    blocks(src, objlen).map(Record)
+}
+
+impl Record<'_> {
+    /// Each block's output size, in order (they sum to the record's `objlen`).
+    pub(crate) fn block_lens(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().map(|b| b.out_len)
     }
-    let blocks = blocks(src, dst.len())?;
-    inflate_all(&blocks, dst)
+
+    /// Decompresses block `i` into `dst`, of exactly its output size.
+    pub(crate) fn inflate_block(&self, i: usize, dst: &mut [u8]) -> Res<()> {
+        let b = self
+            .0
+            .get(i)
+            .ok_or_else(|| Bad::new("internal: no such block"))?;
+        if dst.len() != b.out_len {
+            return Err(Bad::new("internal: block buffer of the wrong size"));
+        }
+        inflate(b, dst)
+    }
 }
 
 fn inflate_all(blocks: &[Block<'_>], out: &mut [u8]) -> Res<()> {

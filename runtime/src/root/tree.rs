@@ -19,6 +19,10 @@ use super::layout::{self, Elem, Layout};
 use super::objects::{self, BranchMeta, TreeMeta};
 use super::{Location, RootError};
 
+/// The most a column reserves ahead of decompressing (bytes, or entries), whatever the
+/// file's headers claim; chunks hold about 16 MB.
+const MAX_RESERVE: usize = 256 << 20;
+
 #[derive(Clone, Debug)]
 pub struct Tree {
     inner: Arc<Inner>,
@@ -506,8 +510,12 @@ impl Tree {
         let values: usize = raws.iter().map(|(_, _, _, border)| border).sum();
         let table = raws.iter().map(|(_, _, r, border)| r.objlen - border).max();
         let size = layout.elem().size();
-        let cap_values = (values + table.unwrap_or(0)).div_ceil(size);
-        let cap_entries = ((range.end - range.start) as usize).min(values + 1);
+        // Sizes claimed by the file: reserved up to a bound, beyond it the column grows as
+        // the data really decompresses.
+        let cap_values = (values + table.unwrap_or(0))
+            .min(MAX_RESERVE)
+            .div_ceil(size);
+        let cap_entries = ((range.end - range.start) as usize).min(values.min(MAX_RESERVE) + 1);
         let mut out = Builder::new(layout, cap_values, cap_entries);
         for (k, span, raw, _) in &raws {
             // Every span lies in `range` (checked by the caller).

@@ -106,15 +106,11 @@ fn inflate<T: FromBigEndian>(
     border: usize,
     entries: impl FnOnce(&[u8]) -> Res<(usize, usize)>,
 ) -> Res<()> {
-    let size = size_of::<T>();
     let start = v.len();
-    v.resize(start + objlen.div_ceil(size), T::zeroed());
-    let bytes: &mut [u8] = bytemuck::cast_slice_mut(v.get_mut(start..).unwrap_or_default());
-    let got = bytes
-        .get_mut(..objlen)
-        .ok_or_else(|| Bad::new("internal: short column buffer"))
-        .and_then(|dst| compress::decompress_into(payload, dst))
-        .and_then(|()| entries(bytes.get(border..objlen).unwrap_or_default()));
+    let got = inflate_blocks(v, payload, objlen).and_then(|()| {
+        let bytes: &[u8] = bytemuck::cast_slice(v.get(start..).unwrap_or_default());
+        entries(bytes.get(border..objlen).unwrap_or_default())
+    });
     let (a, z) = match got {
         Ok(r) => r,
         Err(e) => {
@@ -123,10 +119,31 @@ fn inflate<T: FromBigEndian>(
         }
     };
     if a > 0 {
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(v.get_mut(start..).unwrap_or_default());
         bytes.copy_within(a..z, 0);
     }
-    v.truncate(start + (z - a) / size);
+    v.truncate(start + (z - a) / size_of::<T>());
     T::from_be_in_place(v.get_mut(start..).unwrap_or_default());
+    Ok(())
+}
+
+/// Appends the record's `objlen` decompressed bytes to `v` (rounded up to whole values),
+/// growing it one block at a time: a header claiming gigabytes over a few real bytes fails
+/// at its first block, having touched at most that block's 16 MB.
+fn inflate_blocks<T: FromBigEndian>(v: &mut Vec<T>, payload: &[u8], objlen: usize) -> Res<()> {
+    let size = size_of::<T>();
+    let start = v.len();
+    let record = compress::record(payload, objlen)?;
+    let mut at = 0usize;
+    for (i, len) in record.block_lens().enumerate() {
+        v.resize(start + (at + len).div_ceil(size), T::zeroed());
+        let bytes: &mut [u8] = bytemuck::cast_slice_mut(v.get_mut(start..).unwrap_or_default());
+        let dst = bytes
+            .get_mut(at..at + len)
+            .ok_or_else(|| Bad::new("internal: short column buffer"))?;
+        record.inflate_block(i, dst)?;
+        at += len;
+    }
     Ok(())
 }
 
@@ -218,62 +235,68 @@ fn from_table(
         return Err(Bad::new("entries of zero values in a counted branch"));
     }
     check_total(base, (border - first as usize) / s)?;
-    // Three passes over the (cache-resident) new offsets, each a simple loop that the
+    // Two passes over the (cache-resident) new offsets, each a simple loop that the
     // compiler vectorizes: a single loop carrying the previous offset and the error flags
     // ran scalar and cost as much as the decompression.
     // 1. The end of entry j is the table's entry j + 1 (the last one ends at `border`),
-    //    still counted from the key's start.
+    //    counted from the key's start: relative to the first entry's start, checked to lie
+    //    within the values (an offset before the start wraps past them), in whole values,
+    //    and converted to a count of values after those already in the column.
     let n0 = o.len();
     o.resize(n0 + nev, 0);
     let dst = o.get_mut(n0..).unwrap_or_default();
-    for (d, c) in dst.iter_mut().zip(rest) {
-        *d = u32::from_be_bytes(*c);
+    let start = (first + keylen as i64) as u32;
+    let span = (border_i - first) as u32;
+    let base = base as u32;
+    let (mut over, mut stray) = (false, false);
+    if per == 1 {
+        // Element sizes are powers of two: shifts and masks, no division per entry.
+        let (shift, mask) = (s.trailing_zeros(), w as u32 - 1);
+        let mut bits = 0u32;
+        for (d, c) in dst.iter_mut().zip(rest) {
+            let rel = u32::from_be_bytes(*c).wrapping_sub(start);
+            over |= rel > span;
+            bits |= rel & mask;
+            *d = base.wrapping_add(rel >> shift);
+        }
+        stray = bits != 0 || span & mask != 0;
+        if let Some(last) = dst.last_mut() {
+            *last = base + (span >> shift);
+        }
+    } else {
+        let (w, per) = (w as u32, per as u32);
+        for (d, c) in dst.iter_mut().zip(rest) {
+            let rel = u32::from_be_bytes(*c).wrapping_sub(start);
+            over |= rel > span;
+            stray |= !rel.is_multiple_of(w);
+            *d = base.wrapping_add(rel / w * per);
+        }
+        stray |= !span.is_multiple_of(w);
+        if let Some(last) = dst.last_mut() {
+            *last = base + span / w * per;
+        }
     }
-    let start = first + keylen as i64;
-    if let Some(last) = dst.last_mut() {
-        *last = (border_i + keylen as i64) as u32;
+    if over {
+        return Err(Bad::new("an entry offset lies outside the basket's values"));
     }
-    // 2. Non-decreasing from `first` (as signed values: a lying table may hold negatives),
-    //    so every end lies in `first..=border` and the differences below cannot wrap.
-    let mut bad = dst.first().is_some_and(|&e| i64::from(e as i32) < start);
-    // Two slices zipped (not `skip(1)`, which keeps the loop from vectorizing).
+    if stray {
+        return Err(Bad(format!(
+            "an entry's byte count is not a multiple of {w}"
+        )));
+    }
+    // 2. Non-decreasing (with every end within the values and in whole values, the counts
+    //    are ordered as the byte offsets are). Two slices zipped, not `skip(1)`, which keeps
+    //    the loop from vectorizing.
     let before = dst.split_last().map_or(&[][..], |(_, init)| init);
     let after = dst.split_first().map_or(&[][..], |(_, tail)| tail);
+    let mut bad = false;
     for (a, b) in before.iter().zip(after) {
-        bad |= (*a as i32) > (*b as i32);
+        bad |= a > b;
     }
     if bad {
         return Err(Bad::new(
             "entry offsets are not increasing within the basket",
         ));
-    }
-    // 3. Byte positions to value counts after the values already in the column.
-    let start = start as u32;
-    let base = base as u32;
-    let stray = if per == 1 {
-        // Element sizes are powers of two: shifts and masks, no division per entry.
-        let (shift, mask) = (s.trailing_zeros(), w as u32 - 1);
-        let mut stray = 0u32;
-        for d in dst.iter_mut() {
-            let rel = *d - start;
-            stray |= rel & mask;
-            *d = base + (rel >> shift);
-        }
-        stray != 0
-    } else {
-        let (w, per) = (w as u32, per as u32);
-        let mut stray = false;
-        for d in dst.iter_mut() {
-            let rel = *d - start;
-            stray |= !rel.is_multiple_of(w);
-            *d = base + rel / w * per;
-        }
-        stray
-    };
-    if stray {
-        return Err(Bad(format!(
-            "an entry's byte count is not a multiple of {w}"
-        )));
     }
     Ok((first as usize, border))
 }
@@ -309,4 +332,35 @@ fn from_counts(
         at as u32
     }));
     Ok((0, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 128 blocks whose headers claim 16 MB each (2 GB) over 16 bytes of payload each.
+    fn bomb() -> (Vec<u8>, usize) {
+        let (claim, payload) = (0xff_ffffusize, [0x78u8; 16]);
+        let mut rec = Vec::new();
+        for _ in 0..128 {
+            rec.extend_from_slice(b"ZL\x08");
+            rec.extend_from_slice(&(payload.len() as u32).to_le_bytes()[..3]);
+            rec.extend_from_slice(&(claim as u32).to_le_bytes()[..3]);
+            rec.extend_from_slice(&payload);
+        }
+        (rec, 128 * claim)
+    }
+
+    #[test]
+    fn a_decompression_bomb_touches_at_most_one_block() {
+        let (rec, objlen) = bomb();
+        let mut v: Vec<f32> = Vec::new();
+        let err = inflate_blocks(&mut v, &rec, objlen).expect_err("not zlib data");
+        assert!(err.0.contains("zlib"), "{}", err.0);
+        assert!(
+            v.capacity() * 4 <= 17 << 20,
+            "grew to {} bytes",
+            v.capacity() * 4
+        );
+    }
 }
