@@ -4,7 +4,7 @@
 //! renumbered in the same (topological) order. A node's shape space and the space of a
 //! `Ref` type count as uses.
 
-use super::{remap, remap_shape, remap_type};
+use super::{remap, remap_regions, remap_shape, remap_type};
 use crate::graph::*;
 
 #[expect(
@@ -56,14 +56,7 @@ pub fn eliminate_dead(graph: Graph) -> Graph {
         });
         new_id[i] = NodeId(nodes.len() as u32 - 1);
     }
-    let regions = graph
-        .regions
-        .iter()
-        .map(|r| RegionSpec {
-            name: r.name.clone(),
-            mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask),
-        })
-        .collect();
+    let regions = remap_regions(&graph.regions, &new_id);
     Graph {
         nodes,
         regions,

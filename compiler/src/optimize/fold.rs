@@ -5,46 +5,22 @@
 //! operations the engines use (graph.rs), so a folded constant is bit-identical to what an
 //! engine would have computed. Only event-shaped nodes are folded (constants are per event).
 
-use super::{remap, remap_shape, remap_type};
+use super::rebuild;
 use crate::graph::*;
 use crate::lower::Builder;
 
 pub fn fold_constants(graph: Graph) -> Graph {
-    let mut b = Builder::new();
-    b.graph.branches = graph.branches.clone();
-    let mut new_id: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
-    for node in &graph.nodes {
-        let map = |id: NodeId| new_id.get(id.0 as usize).copied().unwrap_or(id);
-        let kind = remap(&node.kind, &map);
-        let ty = remap_type(node.ty, &map);
-        let shape = remap_shape(node.shape, &map);
+    rebuild(graph, |b, kind, ty, shape| {
         let folded = if shape == Shape::Event {
-            fold(&b, &kind, ty)
+            fold(b, &kind, ty)
         } else {
             None
         };
-        let id = match folded {
+        match folded {
             Some(lit) => b.konst(lit),
             None => b.add(kind, ty, shape),
-        };
-        if let Some(h) = &node.hint {
-            b.hint(id, h);
         }
-        new_id.push(id);
-    }
-    let regions = graph
-        .regions
-        .iter()
-        .map(|r| RegionSpec {
-            name: r.name.clone(),
-            mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask),
-        })
-        .collect();
-    Graph {
-        nodes: b.graph.nodes,
-        regions,
-        ..graph
-    }
+    })
 }
 
 fn konst(b: &Builder, id: NodeId) -> Option<&Literal> {

@@ -15,45 +15,19 @@
 //! `op(missing)` need not be missing), and their members repeat objects; a filtered or
 //! sorted space holds each object at most once, where hoisting could only add work.
 
-use super::{remap, remap_shape, remap_type};
+use super::{rebuild, remap};
 use crate::graph::*;
 use crate::lower::Builder;
 
 pub fn hoist_through_gathers(graph: Graph) -> Graph {
-    let mut b = Builder::new();
-    b.graph.branches = graph.branches.clone();
-    let mut new_id: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
-    for node in &graph.nodes {
-        let map = |id: NodeId| new_id.get(id.0 as usize).copied().unwrap_or(id);
-        let kind = remap(&node.kind, &map);
-        let ty = remap_type(node.ty, &map);
-        let shape = remap_shape(node.shape, &map);
-        let id = match hoistable(&b, &kind, ty) {
-            Some((index, parent)) => {
-                let lifted = lift(&mut b, &kind, parent);
-                let value = b.add(lifted, ty, Shape::Elem(parent));
-                b.add(NodeKind::Gather { index, value }, ty, shape)
-            }
-            None => b.add(kind, ty, shape),
-        };
-        if let Some(h) = &node.hint {
-            b.hint(id, h);
+    rebuild(graph, |b, kind, ty, shape| match hoistable(b, &kind, ty) {
+        Some((index, parent)) => {
+            let lifted = lift(b, &kind, parent);
+            let value = b.add(lifted, ty, Shape::Elem(parent));
+            b.add(NodeKind::Gather { index, value }, ty, shape)
         }
-        new_id.push(id);
-    }
-    let regions = graph
-        .regions
-        .iter()
-        .map(|r| RegionSpec {
-            name: r.name.clone(),
-            mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask),
-        })
-        .collect();
-    Graph {
-        nodes: b.graph.nodes,
-        regions,
-        ..graph
-    }
+        None => b.add(kind, ty, shape),
+    })
 }
 
 /// The common index and the parent space when every operand of the element-wise `kind` is a

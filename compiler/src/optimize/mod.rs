@@ -13,6 +13,7 @@ mod fold;
 mod hoist;
 
 use crate::graph::*;
+use crate::lower::Builder;
 
 pub use branches::compact_branches;
 pub use dce::eliminate_dead;
@@ -30,6 +31,45 @@ pub fn optimize(graph: Graph) -> Graph {
     let g = compact_branches(g);
     debug_assert!(g.validate().is_ok(), "branches broke the graph");
     g
+}
+
+/// Rebuilds the graph through the hash-consing builder: each node, its references already
+/// renamed, is given to `emit`, which adds it (or what replaces it) and returns its new id;
+/// hints and region masks follow.
+pub(crate) fn rebuild(
+    graph: Graph,
+    mut emit: impl FnMut(&mut Builder, NodeKind, Type, Shape) -> NodeId,
+) -> Graph {
+    let mut b = Builder::new();
+    b.graph.branches = graph.branches.clone();
+    let mut new_id: Vec<NodeId> = Vec::with_capacity(graph.nodes.len());
+    for node in &graph.nodes {
+        let map = |id: NodeId| new_id.get(id.0 as usize).copied().unwrap_or(id);
+        let kind = remap(&node.kind, &map);
+        let ty = remap_type(node.ty, &map);
+        let shape = remap_shape(node.shape, &map);
+        let id = emit(&mut b, kind, ty, shape);
+        if let Some(h) = &node.hint {
+            b.hint(id, h);
+        }
+        new_id.push(id);
+    }
+    Graph {
+        nodes: b.graph.nodes,
+        regions: remap_regions(&graph.regions, &new_id),
+        ..graph
+    }
+}
+
+/// Region masks renamed to the rebuilt graph's ids.
+pub(crate) fn remap_regions(regions: &[RegionSpec], new_id: &[NodeId]) -> Vec<RegionSpec> {
+    regions
+        .iter()
+        .map(|r| RegionSpec {
+            name: r.name.clone(),
+            mask: new_id.get(r.mask.0 as usize).copied().unwrap_or(r.mask),
+        })
+        .collect()
 }
 
 /// A node kind with every node reference passed through `f`.
