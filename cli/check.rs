@@ -24,19 +24,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
     let source = crate::read_script(&args.script)?;
     let schema = match &args.input {
         None => None,
-        Some(input) => {
-            let tree = args
-                .tree
-                .clone()
-                .or_else(|| ana_compiler::declared_tree(&source))
-                .unwrap_or_else(|| "Events".to_string());
-            let file = ana_runtime::root::RootFile::open(input)
-                .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
-            let tree = file
-                .tree(&tree)
-                .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
-            Some(tree.schema())
-        }
+        Some(input) => Some(crate::input_schema(input, args.tree.clone(), &source)?),
     };
     let opts = ana_compiler::CompileOptions {
         schema,

@@ -1,5 +1,7 @@
-//! `ana graph SCRIPT [--dot | --clif]`: the optimized dataflow graph, as text (one node per
-//! line) or Graphviz DOT, or the cranelift IR the JIT compiles it to.
+//! `ana graph SCRIPT [--dot | --clif] [--input FILE.root]`: the optimized dataflow graph, as
+//! text (one node per line) or Graphviz DOT, or the cranelift IR the JIT compiles it to. The
+//! branch types come from `--input`, else from the script's own `input` when that file exists
+//! (as `ana run` compiles it), else they are assumed from the names.
 
 use std::path::PathBuf;
 
@@ -15,6 +17,13 @@ pub struct Args {
     /// Print the cranelift IR of the script's kernel (what the JIT compiles).
     #[arg(long)]
     pub clif: bool,
+    /// A ROOT file whose branch types the graph is compiled for (default: the script's
+    /// `input`, when it exists).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// The input tree (default: the script's `tree`, else `Events`).
+    #[arg(long)]
+    pub tree: Option<String>,
     /// Set a script parameter: NAME=VALUE (repeatable).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
@@ -22,8 +31,18 @@ pub struct Args {
 
 pub fn main(args: Args) -> Result<(), Failure> {
     let source = crate::read_script(&args.script)?;
+    let declared = || {
+        let dir = args.script.parent().unwrap_or(std::path::Path::new(""));
+        ana_compiler::declared_input(&source)
+            .map(|f| dir.join(f))
+            .filter(|p| p.exists())
+    };
+    let schema = match args.input.clone().or_else(declared) {
+        Some(input) => Some(crate::input_schema(&input, args.tree.clone(), &source)?),
+        None => None,
+    };
     let opts = ana_compiler::CompileOptions {
-        schema: None,
+        schema,
         params: crate::parse_sets(&args.set)?,
     };
     let compiled = crate::compile_or_report(&args.script, &source, &opts)?;

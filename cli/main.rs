@@ -144,6 +144,24 @@ pub fn read_script(path: &PathBuf) -> Result<String, Failure> {
 }
 
 /// Parses `--set NAME=VALUE` flags, as a usage error when one has no `=`.
+/// The schema of `input`'s tree (`tree`, else the script's `tree`, else `Events`), which the
+/// script is checked and compiled against; an unreadable file is a usage error.
+pub fn input_schema(
+    input: &std::path::Path,
+    tree: Option<String>,
+    source: &str,
+) -> Result<ana_compiler::schema::Schema, Failure> {
+    let tree = tree
+        .or_else(|| ana_compiler::declared_tree(source))
+        .unwrap_or_else(|| "Events".to_string());
+    let file = ana_runtime::root::RootFile::open(input)
+        .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
+    let tree = file
+        .tree(&tree)
+        .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
+    Ok(tree.schema())
+}
+
 pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
     sets.iter()
         .map(|s| match s.split_once('=') {

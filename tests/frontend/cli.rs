@@ -50,6 +50,26 @@ fn graph_text_and_dot() {
     );
 }
 
+/// The graph is compiled for the input's branch types: the script's own `input` by default
+/// (`Muon_charge` is an `Int_t` there), `--input` otherwise; a missing file is a usage error.
+#[test]
+fn graph_uses_the_input_branch_types() {
+    let out = ana(&["graph", "examples/dimuon.ana"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Muon_charge: I32[]"), "{text}");
+    let out = ana(&[
+        "graph",
+        "examples/adl/q1.ana",
+        "--input",
+        "tests/data/adl_synth_20k.root",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("MET_pt: F32"), "{text}");
+    let out = ana(&["graph", "examples/dimuon.ana", "--input", "no/such.root"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such.root"));
+}
+
 #[test]
 fn set_of_undeclared_parameter_is_an_error() {
     let out = ana(&["check", "examples/dimuon.ana", "--set", "nope=3"]);
