@@ -41,10 +41,10 @@ struct Task<'a> {
 }
 
 fn main() {
-    // As `ana` does (cli/main.rs): keep freed chunk buffers instead of purging them after
-    // 10 ms, so that each chunk does not fault in fresh zeroed pages.
-    // SAFETY: sets a plain integer option (15: `mi_option_purge_delay` in mimalloc.h v2).
-    unsafe { libmimalloc_sys::mi_option_set(15, 1000) };
+    // As `ana` does (cli/main.rs): keep freed chunk buffers instead of returning them to
+    // the kernel, so that each chunk does not fault in fresh zeroed pages.
+    // SAFETY: sets a plain integer option (15: `mi_option_purge_delay` in mimalloc.h).
+    unsafe { libmimalloc_sys::mi_option_set(15, -1) };
     let mut threads = vec![1, 2];
     let mut reps = 3;
     let mut files = Vec::new();
