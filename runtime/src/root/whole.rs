@@ -8,7 +8,9 @@
 //! entry offsets three times (parse, check, convert). With LZ4 or ZSTD those passes cost as
 //! much as the decompression itself. Here the record is decompressed into the column's own
 //! memory and byte-swapped in place, and the offset table is parsed, checked and converted
-//! in one pass; a basket ROOT stored uncompressed is byte-swapped as it is copied.
+//! in two vectorized passes; a basket ROOT stored uncompressed is byte-swapped as it is
+//! copied. Decompression grows the column one compressed block at a time, so a header that
+//! claims gigabytes over a few real bytes fails having touched at most one block.
 //!
 //! Invariant: both paths give identical columns and accept the same baskets (tested); every
 //! length read from the file is checked before it is used.
