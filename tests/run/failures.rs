@@ -214,19 +214,25 @@ fn keep_going_skips_unreadable_files_and_reports_them() {
     assert_eq!(result.status.code(), Some(1));
 }
 
+/// A copy of INPUT in `dir` with the middle of the file, where the baskets are, scrambled
+/// (same length, intact header and keys).
+fn corrupt_baskets_copy(dir: &Path) -> PathBuf {
+    let mut bytes = std::fs::read(root().join(INPUT)).expect("read");
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 2000] {
+        *b ^= 0x5a;
+    }
+    let bad = dir.join("bad.root");
+    std::fs::write(&bad, bytes).expect("write");
+    bad
+}
+
 /// A corrupt basket in the middle of a file: with `--keep-going` only that chunk is left
 /// out, and the events it held are counted as skipped.
 #[test]
 fn keep_going_skips_a_corrupt_chunk() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut bytes = std::fs::read(root().join(INPUT)).expect("read");
-    // Scramble the middle of the file, where the baskets are, keeping its length.
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid..mid + 2000] {
-        *b ^= 0x5a;
-    }
-    let bad = tmp.path().join("bad.root");
-    std::fs::write(&bad, bytes).expect("write");
+    let bad = corrupt_baskets_copy(tmp.path());
     let out = tmp.path().join("out");
     let (b, o) = (bad.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
     let result = ana(&[
@@ -265,13 +271,7 @@ fn an_unwritable_output_directory_fails_with_a_message() {
 #[test]
 fn keep_going_counts_a_file_listed_twice_per_listing() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut bytes = std::fs::read(root().join(INPUT)).expect("read");
-    let mid = bytes.len() / 2;
-    for b in &mut bytes[mid..mid + 2000] {
-        *b ^= 0x5a;
-    }
-    let bad = tmp.path().join("bad.root");
-    std::fs::write(&bad, bytes).expect("write");
+    let bad = corrupt_baskets_copy(tmp.path());
     let out = tmp.path().join("out");
     let (b, o) = (bad.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
     let result = ana(&[

@@ -82,13 +82,16 @@ fn entries(data: &[u8], lo: usize, hi: usize, w: usize) -> Res<&[u8]> {
     }
 }
 
+/// The offset `add` values after `base`, which must fit the columns' `u32` offsets.
+pub(crate) fn offset_after(base: usize, add: usize) -> Res<u32> {
+    base.checked_add(add)
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| Bad::new("more than 2^32 values in one read; use smaller chunks"))
+}
+
 fn push_offset(offsets: &mut Vec<u32>, add: usize) -> Res<()> {
     let last = offsets.last().copied().unwrap_or(0) as usize;
-    let next = last
-        .checked_add(add)
-        .and_then(|n| u32::try_from(n).ok())
-        .ok_or_else(|| Bad::new("more than 2^32 values in one read; use smaller chunks"))?;
-    offsets.push(next);
+    offsets.push(offset_after(last, add)?);
     Ok(())
 }
 
@@ -159,11 +162,7 @@ impl Builder {
                     let base = o.last().copied().unwrap_or(0) as usize;
                     // The basket's offsets are non-decreasing and within its data (checked
                     // when it was decoded), so only the total can overflow.
-                    base.checked_add((z - a) / s)
-                        .filter(|&n| u32::try_from(n).is_ok())
-                        .ok_or_else(|| {
-                            Bad::new("more than 2^32 values in one read; use smaller chunks")
-                        })?;
+                    offset_after(base, (z - a) / s)?;
                     // Element sizes are powers of two: shifts and masks, no division per entry.
                     let shift = s.trailing_zeros();
                     if *per == 1 {

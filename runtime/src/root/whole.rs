@@ -19,7 +19,7 @@ use ana_compiler::abi::ColumnData;
 use bytemuck::Pod;
 
 use super::basket::RawBasket;
-use super::column::{Builder, append_be};
+use super::column::{Builder, append_be, offset_after};
 use super::compress;
 use super::io::{Bad, Res};
 use super::layout::Layout;
@@ -178,7 +178,7 @@ fn entries(
                 .as_mut()
                 .ok_or_else(|| Bad::new("internal: no offsets"))?;
             let base = o.last().copied().unwrap_or(0) as usize;
-            check_total(base, nev.saturating_mul(*n))?;
+            offset_after(base, nev.saturating_mul(*n))?;
             o.extend((1..=nev).map(|k| (base + k * n) as u32));
             Ok(r)
         }
@@ -198,15 +198,8 @@ fn entries(
     }
 }
 
-fn check_total(base: usize, add: usize) -> Res<()> {
-    base.checked_add(add)
-        .filter(|&n| u32::try_from(n).is_ok())
-        .map(|_| ())
-        .ok_or_else(|| Bad::new("more than 2^32 values in one read; use smaller chunks"))
-}
-
 /// Offsets from ROOT's entry-offset table (an i32 count, then one big-endian i32 per entry
-/// counted from the key's start), parsed, checked and converted in one branch-free pass.
+/// counted from the key's start), parsed, checked and converted in two vectorized passes.
 fn from_table(
     o: &mut Vec<u32>,
     table: &[u8],
@@ -236,7 +229,7 @@ fn from_table(
     if w == 0 {
         return Err(Bad::new("entries of zero values in a counted branch"));
     }
-    check_total(base, (border - first as usize) / s)?;
+    offset_after(base, (border - first as usize) / s)?;
     // Two passes over the (cache-resident) new offsets, each a simple loop that the
     // compiler vectorizes: a single loop carrying the previous offset and the error flags
     // ran scalar and cost as much as the decompression.
@@ -327,7 +320,7 @@ fn from_counts(
             ))
         })?;
     let base = o.last().copied().unwrap_or(0) as usize;
-    check_total(base, (total as usize).saturating_mul(per))?;
+    offset_after(base, (total as usize).saturating_mul(per))?;
     let mut at = base;
     o.extend(counts.iter().map(|&c| {
         at += c as usize * per;
