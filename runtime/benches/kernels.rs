@@ -3,7 +3,9 @@
 //! (`examples/adl/q5.ana`: opposite-charge muon pairs in a mass window); plus the time to
 //! compile `dimuon.ana` from source to finalized machine code.
 //!
-//! Run: `cargo bench -p ana-runtime --bench kernels` (release build, plain harness).
+//! Run: `cargo bench -p ana-runtime --bench kernels` (release build, plain harness);
+//! `-- [dimuon|pairs] [jit|interp]` runs only that script or engine (for profiling: the other
+//! engine's output is then not compared).
 //! Method: the scripts are compiled against `tests/data/adl_synth_20k.root` (synthetic
 //! NanoAOD-like events with Z -> ll and multi-jet events), whose branches are decoded once
 //! into columns (20k events per chunk); a pass runs every engine over the chunk `REPEAT`
@@ -71,10 +73,22 @@ fn main() {
     println!(
         "kernel benchmark: {n} events x {REPEAT} per pass, decoded in memory, median of {REPS} passes"
     );
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |what: &str, all: &[&str]| {
+        let picked: Vec<&String> = args.iter().filter(|a| all.contains(&a.as_str())).collect();
+        picked.is_empty() || picked.iter().any(|a| a.as_str() == what)
+    };
+    let engines = ["jit", "interp"];
     for (name, script) in [
         ("dimuon", "examples/dimuon.ana"),
         ("pairs", "examples/adl/q5.ana"),
     ] {
+        if !wanted(name, &["dimuon", "pairs"]) {
+            continue;
+        }
         let source = std::fs::read_to_string(root.join(script)).expect("script");
         let compile_times: Vec<Duration> = (0..9)
             .map(|_| {
@@ -96,13 +110,26 @@ fn main() {
         };
         let kernel = Kernel::compile(&graph).expect("JIT compiles");
         let interp = Interpreter::new(&graph);
-        let (ti, oi) = time_engine(&interp, &graph, input);
-        let (tj, oj) = time_engine(&kernel, &graph, input);
-        assert_eq!(
-            format!("{oi:?}"),
-            format!("{oj:?}"),
-            "{name}: engines disagree"
-        );
+        let skip = (Duration::ZERO, None);
+        let (ti, oi) = if wanted("interp", &engines) {
+            let (t, o) = time_engine(&interp, &graph, input);
+            (t, Some(o))
+        } else {
+            skip.clone()
+        };
+        let (tj, oj) = if wanted("jit", &engines) {
+            let (t, o) = time_engine(&kernel, &graph, input);
+            (t, Some(o))
+        } else {
+            skip
+        };
+        if let (Some(oi), Some(oj)) = (oi, oj) {
+            assert_eq!(
+                format!("{oi:?}"),
+                format!("{oj:?}"),
+                "{name}: engines disagree"
+            );
+        }
         let events = (n as usize * REPEAT) as f64;
         println!(
             "{name:7} ({script}) interp {:8.2} ms ({:6.1} Mev/s)  jit {:8.2} ms ({:6.1} Mev/s)  speedup {:5.1}x  source->machine code {:.2} ms",

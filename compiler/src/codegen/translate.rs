@@ -39,6 +39,13 @@ pub(crate) fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
+/// Input columns (branch values and offsets) are never written while a kernel runs: loads
+/// marked read-only are pure to cranelift, so a value read twice (`pt` for px, py and pz) is
+/// loaded once.
+pub(crate) fn input() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly()
+}
+
 pub(crate) fn clif_type(ty: ScalarType) -> ir::Type {
     match ty {
         ScalarType::Bool => I8,
@@ -163,15 +170,24 @@ impl Translator<'_, '_> {
             if let (true, Some(s)) = (br.jagged, self.plan.layout.branch_offsets[i]) {
                 let offsets = self.loaded[&s];
                 let a = self.index_addr(offsets, e, 4);
-                self.bases[i] = Some(self.b.ins().uload32(mem(), a, 0));
+                self.bases[i] = Some(self.b.ins().uload32(input(), a, 0));
             }
         }
-        for (item, guard) in self.plan.items.iter().zip(&self.plan.guards) {
+        // Consecutive items under the same guard share one conditional block: one test and
+        // branch per run of items, not per item (a dimuon candidate's dozen scalar steps).
+        let (items, guards) = (&self.plan.items, &self.plan.guards);
+        let mut start = 0;
+        while start < items.len() {
+            let guard = &guards[start];
+            let end = start + guards[start..].iter().take_while(|g| *g == guard).count();
             if guard.is_empty() {
-                self.emit_item(item)?;
+                for item in &items[start..end] {
+                    self.emit_item(item)?;
+                }
             } else {
-                self.emit_guarded(item, guard)?;
+                self.emit_guarded(&items[start..end], guard)?;
             }
+            start = end;
         }
         let e1 = self.b.ins().iadd_imm_s(e, 1);
         self.b.def_var(ev, e1);
@@ -200,19 +216,19 @@ impl Translator<'_, '_> {
         }
     }
 
-    /// `if all(guard) { item }`: when the guard fails, the item's event values are "missing"
-    /// and its spaces empty (nothing that matters reads them then: see `guard`).
-    fn emit_guarded(&mut self, item: &Item, guard: &[NodeId]) -> Result<(), CodegenError> {
+    /// `if all(guard) { items }`: when the guard fails, the items' event values are "missing"
+    /// and their spaces empty (nothing that matters reads them then: see `guard`).
+    fn emit_guarded(&mut self, items: &[Item], guard: &[NodeId]) -> Result<(), CodegenError> {
         let mut cond = self.val(guard[0])?;
         for a in &guard[1..] {
             let v = self.val(*a)?;
             cond = self.b.ins().band(cond, v);
         }
-        let nodes = match item {
+        let nodes = items.iter().flat_map(|item| match item {
             Item::Event(id) => std::slice::from_ref(id),
             Item::Loop { nodes, .. } => nodes.as_slice(),
-        };
-        // (node, is a space count, variable) for everything the item defines per event.
+        });
+        // (node, is a space count, variable) for everything the items define per event.
         let mut defs = Vec::new();
         for &id in nodes {
             let node = self.g.node(id);
@@ -231,7 +247,9 @@ impl Translator<'_, '_> {
         let (yes, cont) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(cond, yes, &[], cont, &[]);
         self.b.switch_to_block(yes);
-        self.emit_item(item)?;
+        for item in items {
+            self.emit_item(item)?;
+        }
         for &(id, is_count, var) in &defs {
             let i = id.0 as usize;
             let v = if is_count {
@@ -408,19 +426,19 @@ impl Translator<'_, '_> {
         let a = self.index_addr(data, at, size);
         let ins = self.b.ins();
         Ok(match phys {
-            PhysType::Bool => ins.load(I8, mem(), a, 0),
-            PhysType::I8 => ins.sload8(I64, mem(), a, 0),
-            PhysType::U8 => ins.uload8(I64, mem(), a, 0),
-            PhysType::I16 => ins.sload16(I64, mem(), a, 0),
-            PhysType::U16 => ins.uload16(I64, mem(), a, 0),
-            PhysType::I32 => ins.sload32(mem(), a, 0),
-            PhysType::U32 => ins.uload32(mem(), a, 0),
-            PhysType::I64 | PhysType::U64 => ins.load(I64, mem(), a, 0),
+            PhysType::Bool => ins.load(I8, input(), a, 0),
+            PhysType::I8 => ins.sload8(I64, input(), a, 0),
+            PhysType::U8 => ins.uload8(I64, input(), a, 0),
+            PhysType::I16 => ins.sload16(I64, input(), a, 0),
+            PhysType::U16 => ins.uload16(I64, input(), a, 0),
+            PhysType::I32 => ins.sload32(input(), a, 0),
+            PhysType::U32 => ins.uload32(input(), a, 0),
+            PhysType::I64 | PhysType::U64 => ins.load(I64, input(), a, 0),
             PhysType::F32 => {
-                let x = ins.load(types::F32, mem(), a, 0);
+                let x = ins.load(types::F32, input(), a, 0);
                 self.b.ins().fpromote(F64, x)
             }
-            PhysType::F64 => ins.load(F64, mem(), a, 0),
+            PhysType::F64 => ins.load(F64, input(), a, 0),
         })
     }
 
@@ -492,8 +510,8 @@ impl Translator<'_, '_> {
                             .ok_or_else(|| unsupported(id, "the size of a flat branch"))?;
                         let offsets = self.slot_value(s)?;
                         let a = self.index_addr(offsets, self.event, 4);
-                        let lo = self.b.ins().uload32(mem(), a, 0);
-                        let hi = self.b.ins().uload32(mem(), a, 4);
+                        let lo = self.b.ins().uload32(input(), a, 0);
+                        let hi = self.b.ins().uload32(input(), a, 4);
                         self.b.ins().isub(hi, lo)
                     }
                 };
