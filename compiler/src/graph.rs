@@ -304,8 +304,9 @@ pub enum UnaryOp {
     Not,
     /// Int (wrapping) or Float.
     Abs,
-    // Float -> Float. `Sqrt`, `Floor`, `Ceil` are IEEE-exact; the others call the Rust std
-    // function of the same name (`f64::sin`, ...), in both engines, so results are identical.
+    // Float -> Float. `Sqrt`, `Floor`, `Ceil` are IEEE-exact; `Sin`, `Cos`, `Sinh` are ana's
+    // own (`crate::math`), the others the Rust std function of the same name (`f64::exp`,
+    // ...): both engines call the same function, so results are identical.
     Sqrt,
     Exp,
     Log,

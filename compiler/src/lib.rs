@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod dump;
 pub mod graph;
 pub mod lower;
+pub mod math;
 pub mod optimize;
 pub mod schema;
 pub mod syntax;

@@ -2,9 +2,9 @@
 //!
 //! Input: arguments from kernel code (numbers, and pointers into the chunk's scratch
 //! buffers, sized by `chunk.rs` so every write below stays in bounds). Output: values, or
-//! elements written to those buffers. Invariant: the math shims call exactly the Rust std
-//! function the interpreter calls, so both engines agree bit for bit; nothing here
-//! allocates or panics.
+//! elements written to those buffers. Invariant: the math shims call exactly the function the
+//! interpreter calls (Rust std's, or ana's own in `crate::math`), so both engines agree bit
+//! for bit; nothing here allocates or panics.
 
 use std::ffi::c_void;
 
@@ -14,8 +14,7 @@ pub(crate) fn math_symbols() -> Vec<(&'static str, *const u8)> {
         ("ana_exp", ana_exp as *const u8),
         ("ana_ln", ana_ln as *const u8),
         ("ana_log10", ana_log10 as *const u8),
-        ("ana_sin", ana_sin as *const u8),
-        ("ana_cos", ana_cos as *const u8),
+        ("ana_sincos", ana_sincos as *const u8),
         ("ana_tan", ana_tan as *const u8),
         ("ana_asin", ana_asin as *const u8),
         ("ana_acos", ana_acos as *const u8),
@@ -47,10 +46,24 @@ macro_rules! unary {
     };
 }
 unary!(
-    ana_exp => exp, ana_ln => ln, ana_log10 => log10, ana_sin => sin, ana_cos => cos,
-    ana_tan => tan, ana_asin => asin, ana_acos => acos, ana_atan => atan, ana_sinh => sinh,
-    ana_cosh => cosh, ana_tanh => tanh, ana_asinh => asinh,
+    ana_exp => exp, ana_ln => ln, ana_log10 => log10, ana_tan => tan, ana_asin => asin, ana_acos => acos, ana_atan => atan, ana_cosh => cosh, ana_tanh => tanh, ana_asinh => asinh,
 );
+
+/// Both of `sin_cos`'s results, returned in two registers (xmm0, xmm1).
+#[repr(C)]
+struct SinCos {
+    sin: f64,
+    cos: f64,
+}
+
+extern "C" fn ana_sincos(x: f64) -> SinCos {
+    let (sin, cos) = crate::math::sin_cos(x);
+    SinCos { sin, cos }
+}
+
+extern "C" fn ana_sinh(x: f64) -> f64 {
+    crate::math::sinh(x)
+}
 
 extern "C" fn ana_powf(x: f64, y: f64) -> f64 {
     x.powf(y)

@@ -389,7 +389,12 @@ fn dimuon_expected(g: &Graph, events: &[Vec<Mu>]) -> ChunkOutput {
                 f64::from(m.2),
                 f64::from(m.3),
             );
-            let (x, y, z) = (pt * phi.cos(), pt * phi.sin(), pt * eta.sinh());
+            // ana's own elementary functions are part of the semantics (`crate::math`)
+            let (x, y, z) = (
+                pt * crate::math::cos(phi),
+                pt * crate::math::sin(phi),
+                pt * crate::math::sinh(eta),
+            );
             px += x;
             py += y;
             pz += z;

@@ -68,6 +68,8 @@ pub(crate) struct Translator<'a, 'f> {
     pub module: &'a mut JITModule,
     pub b: FunctionBuilder<'f>,
     imports: HashMap<&'static str, FuncRef>,
+    /// `sin_cos(x)` results by operand, with the block that computed them.
+    sin_cos: HashMap<Value, (Block, Value, Value)>,
     pub slots: Value,
     pub ctx: Value,
     /// Slot values loaded once in the entry block (pointers that never change).
@@ -110,6 +112,7 @@ pub(crate) fn translate(
         module,
         b,
         imports: HashMap::new(),
+        sin_cos: HashMap::new(),
         slots,
         ctx,
         loaded: HashMap::new(),
@@ -300,23 +303,35 @@ impl Translator<'_, '_> {
         ret: Option<ir::Type>,
         args: &[Value],
     ) -> Result<Option<Value>, CodegenError> {
-        let f = match self.imports.get(name) {
-            Some(f) => *f,
-            None => {
-                let mut sig = self.module.make_signature();
-                sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
-                sig.returns.extend(ret.map(AbiParam::new));
-                let id = self
-                    .module
-                    .declare_function(name, Linkage::Import, &sig)
-                    .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
-                let f = self.module.declare_func_in_func(id, self.b.func);
-                self.imports.insert(name, f);
-                f
-            }
+        let rets: &[ir::Type] = match &ret {
+            Some(t) => std::slice::from_ref(t),
+            None => &[],
         };
+        let f = self.import(name, params, rets)?;
         let inst = self.b.ins().call(f, args);
         Ok(self.b.inst_results(inst).first().copied())
+    }
+
+    /// The function `name` of the runtime, declared on first use.
+    fn import(
+        &mut self,
+        name: &'static str,
+        params: &[ir::Type],
+        rets: &[ir::Type],
+    ) -> Result<FuncRef, CodegenError> {
+        if let Some(f) = self.imports.get(name) {
+            return Ok(*f);
+        }
+        let mut sig = self.module.make_signature();
+        sig.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+        sig.returns.extend(rets.iter().map(|t| AbiParam::new(*t)));
+        let id = self
+            .module
+            .declare_function(name, Linkage::Import, &sig)
+            .map_err(|e| CodegenError::Cranelift(e.to_string()))?;
+        let f = self.module.declare_func_in_func(id, self.b.func);
+        self.imports.insert(name, f);
+        Ok(f)
     }
 
     pub fn call_f64(&mut self, name: &'static str, args: &[Value]) -> Result<Value, CodegenError> {
@@ -965,8 +980,8 @@ impl Translator<'_, '_> {
             UnaryOp::Exp => shim("ana_exp"),
             UnaryOp::Log => shim("ana_ln"),
             UnaryOp::Log10 => shim("ana_log10"),
-            UnaryOp::Sin => shim("ana_sin"),
-            UnaryOp::Cos => shim("ana_cos"),
+            UnaryOp::Sin => return Ok(self.sin_cos(x)?.0),
+            UnaryOp::Cos => return Ok(self.sin_cos(x)?.1),
             UnaryOp::Tan => shim("ana_tan"),
             UnaryOp::Asin => shim("ana_asin"),
             UnaryOp::Acos => shim("ana_acos"),
@@ -978,6 +993,27 @@ impl Translator<'_, '_> {
         };
         let name = name.ok_or_else(|| internal("no shim"))?;
         self.call_f64(name, &[x])
+    }
+
+    /// sin and cos of `x` from one call; the second of the two (a four-vector's px and py)
+    /// reuses the first's when it is emitted in the same block, which the first dominates.
+    fn sin_cos(&mut self, x: Value) -> Result<(Value, Value), CodegenError> {
+        let block = self.b.current_block();
+        if let Some(&(b, s, c)) = self.sin_cos.get(&x)
+            && Some(b) == block
+        {
+            return Ok((s, c));
+        }
+        let f = self.import("ana_sincos", &[F64], &[F64, F64])?;
+        let call = self.b.ins().call(f, &[x]);
+        let (s, c) = match self.b.inst_results(call) {
+            &[s, c] => (s, c),
+            _ => return Err(internal("ana_sincos returns two values")),
+        };
+        if let Some(b) = block {
+            self.sin_cos.insert(x, (b, s, c));
+        }
+        Ok((s, c))
     }
 
     fn binary(

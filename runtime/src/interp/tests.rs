@@ -368,7 +368,9 @@ fn zmass_pt(mus: &[Mu]) -> (f64, f64) {
     let (mut px, mut py, mut pz, mut e) = (0.0, 0.0, 0.0, 0.0);
     for &(pt, eta, phi, m, _) in mus {
         let (pt, eta, phi, m) = (pt as f64, eta as f64, phi as f64, m as f64);
-        let (x, y, z) = (pt * phi.cos(), pt * phi.sin(), pt * eta.sinh());
+        // ana's own elementary functions are part of the semantics
+        use ana_compiler::math::{cos, sin, sinh};
+        let (x, y, z) = (pt * cos(phi), pt * sin(phi), pt * sinh(eta));
         px += x;
         py += y;
         pz += z;
