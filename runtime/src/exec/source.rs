@@ -120,10 +120,12 @@ fn plan_file(t: &Tree, names: &[&str], plan: ChunkPlan) -> Result<Vec<Range<u64>
         // The finest clusters (a target of one byte), grouped to `n` entries.
         split_ranges(&t.chunks(names, 1)?, Some(n))
     } else {
-        // Small files are cut finer, so that every thread gets work (about 8 chunks a file,
-        // at least 1 MB each; basket boundaries permitting).
+        // Files are cut into about 16 chunks (at least 1 MB, at most 16 MB of decoded data
+        // each; basket boundaries permitting), so that the threads finish together: with 5
+        // chunks for 2 threads one thread does 3 (measured on the ADL queries, 1M events:
+        // 10 chunks instead of 5 is 0.30 -> 0.22 s for q6).
         // (`Tree::branches` would read a basket of every branch for its codec.)
-        let target = (t.decoded_bytes(names) / 8).clamp(MIN_CHUNK_BYTES, DEFAULT_CHUNK_BYTES);
+        let target = (t.decoded_bytes(names) / 16).clamp(MIN_CHUNK_BYTES, DEFAULT_CHUNK_BYTES);
         t.chunks(names, target)?
     })
 }
@@ -141,15 +143,18 @@ impl ChunkSource for RootSource {
             .files
             .get(chunk.file)
             .ok_or_else(|| RunError::Input(format!("no input file number {}", chunk.file)))?;
-        // Branches decode in parallel: a run with fewer chunks than threads still uses every
-        // core (rayon runs these on the run's pool, beside the other chunks).
-        self.branches
-            .par_iter()
-            .map(|b| {
-                tree.read_column(b, chunk.entries.clone())
-                    .map_err(|e| RunError::Input(e.to_string()))
-            })
-            .collect()
+        let read = |b: &String| {
+            tree.read_column(b, chunk.entries.clone())
+                .map_err(|e| RunError::Input(e.to_string()))
+        };
+        // With few chunks, branches decode in parallel so that every core has work. With
+        // enough chunks to go round, not: a worker waiting for a nested job would steal a
+        // whole chunk meanwhile, delay its own, and stall the ordered merge.
+        if self.chunks.len() < 2 * rayon::current_num_threads() {
+            self.branches.par_iter().map(read).collect()
+        } else {
+            self.branches.iter().map(read).collect()
+        }
     }
 
     fn files(&self) -> Vec<(String, u64)> {
