@@ -168,12 +168,24 @@ impl Translator<'_, '_> {
         self.event = e;
         self.ev_vals.iter_mut().for_each(|v| *v = None);
         self.counts.iter_mut().for_each(|v| *v = None);
+        // Branches loaded in the same collection have equal offsets (`chunk::prepare` checks
+        // each against the collection's counts), so one load of `offsets[e]` serves them all.
+        let mut by_space: HashMap<NodeId, Value> = HashMap::new();
+        let shared = self.shared_offsets();
         for (i, br) in self.g.branches.iter().enumerate() {
             self.bases[i] = None;
             if let (true, Some(s)) = (br.jagged, self.plan.layout.branch_offsets[i]) {
+                if let Some(v) = shared[i].and_then(|sp| by_space.get(&sp)) {
+                    self.bases[i] = Some(*v);
+                    continue;
+                }
                 let offsets = self.loaded[&s];
                 let a = self.index_addr(offsets, e, 4);
-                self.bases[i] = Some(self.b.ins().uload32(input(), a, 0));
+                let v = self.b.ins().uload32(input(), a, 0);
+                self.bases[i] = Some(v);
+                if let Some(sp) = shared[i] {
+                    by_space.insert(sp, v);
+                }
             }
         }
         // Consecutive items under the same guard share one conditional block: one test and
@@ -274,6 +286,22 @@ impl Translator<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Per branch: the space all of its element loads are in, when there is exactly one.
+    fn shared_offsets(&self) -> Vec<Option<NodeId>> {
+        let mut spaces: Vec<Option<Option<NodeId>>> = vec![None; self.g.branches.len()];
+        for node in &self.g.nodes {
+            if let NodeKind::LoadElem { branch, space } = &node.kind {
+                let slot = &mut spaces[branch.0 as usize];
+                *slot = match *slot {
+                    None => Some(Some(*space)),
+                    Some(Some(s)) if s == *space => Some(Some(s)),
+                    Some(_) => Some(None),
+                };
+            }
+        }
+        spaces.into_iter().map(Option::flatten).collect()
     }
 
     // ---- small helpers ----
