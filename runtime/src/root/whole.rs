@@ -15,6 +15,8 @@
 //! Invariant: both paths give identical columns and accept the same baskets (tested); every
 //! length read from the file is checked before it is used.
 
+use std::mem::MaybeUninit;
+
 use ana_compiler::abi::ColumnData;
 use bytemuck::Pod;
 
@@ -136,6 +138,28 @@ fn inflate_blocks<T: FromBigEndian>(v: &mut Vec<T>, payload: &[u8], objlen: usiz
     let size = size_of::<T>();
     let start = v.len();
     let record = compress::record(payload, objlen)?;
+    // One zlib block of whole values (at most 16 MB, so the reservation is bounded):
+    // straight into the spare capacity, no zeroing first.
+    if objlen.is_multiple_of(size) && record.is_one_zlib_block() {
+        v.try_reserve(objlen / size)
+            .map_err(|_| Bad::new("not enough memory for the column"))?;
+        let spare = v.spare_capacity_mut();
+        let avail = spare.len() * size;
+        // SAFETY: the spare capacity as bytes: `MaybeUninit<u8>` has no validity invariant
+        // and alignment 1, and `avail` bytes lie within the `spare.len()` values of `T`.
+        let bytes: &mut [MaybeUninit<u8>] =
+            unsafe { std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast(), avail) };
+        if let Some(done) = bytes
+            .get_mut(..objlen)
+            .and_then(|dst| record.inflate_uninit(dst))
+        {
+            done?;
+            // SAFETY: `inflate_uninit` wrote all `objlen` bytes, whole values of `T` (a plain
+            // number: every bit pattern is valid), within the reserved capacity.
+            unsafe { v.set_len(start + objlen / size) };
+            return Ok(());
+        }
+    }
     let mut at = 0usize;
     for (i, len) in record.block_lens().enumerate() {
         v.resize(start + (at + len).div_ceil(size), T::zeroed());
@@ -331,6 +355,8 @@ fn from_counts(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing, reason = "tests index freely")]
+
     use super::*;
 
     /// 128 blocks whose headers claim 16 MB each (2 GB) over 16 bytes of payload each.
@@ -357,5 +383,51 @@ mod tests {
             "grew to {} bytes",
             v.capacity() * 4
         );
+    }
+
+    /// A one-block zlib record of `data`, with the uncompressed size its header claims.
+    fn zl(data: &[u8], claim: usize) -> Vec<u8> {
+        let mut c =
+            libdeflater::Compressor::new(libdeflater::CompressionLvl::new(1).expect("level"));
+        let mut z = vec![0u8; c.zlib_compress_bound(data.len())];
+        let n = c.zlib_compress(data, &mut z).expect("compresses");
+        let mut rec = b"ZL\x08".to_vec();
+        rec.extend_from_slice(&(n as u32).to_le_bytes()[..3]);
+        rec.extend_from_slice(&(claim as u32).to_le_bytes()[..3]);
+        rec.extend_from_slice(&z[..n]);
+        rec
+    }
+
+    #[test]
+    fn one_zlib_block_decompresses_into_uninitialized_memory() {
+        let values: Vec<f32> = (0..10_000).map(|i| i as f32 * 0.5).collect();
+        let be: Vec<u8> = values.iter().flat_map(|v| v.to_be_bytes()).collect();
+        // Appended, still big-endian (the caller swaps), after what the column holds.
+        let mut v = vec![-1.0f32];
+        inflate_blocks(&mut v, &zl(&be, be.len()), be.len()).expect("inflates");
+        assert_eq!(v.len(), 10_001);
+        assert_eq!(v[0], -1.0);
+        let got: &[u8] = bytemuck::cast_slice(&v[1..]);
+        assert!(got == &be[..], "the values differ");
+        // Headers that lie about the size, and damaged data: errors, the column unchanged.
+        for (rec, objlen, want) in [
+            (zl(&be, be.len() + 4), be.len() + 4, "gives 40000 bytes"),
+            (zl(&be, be.len() - 4), be.len() - 4, "InsufficientSpace"),
+            (
+                {
+                    let mut r = zl(&be, be.len());
+                    let n = r.len();
+                    r[n / 2] ^= 0xff;
+                    r
+                },
+                be.len(),
+                "zlib",
+            ),
+        ] {
+            let mut v = vec![-1.0f32];
+            let err = inflate_blocks(&mut v, &rec, objlen).expect_err("refused");
+            assert!(err.0.contains(want), "{}", err.0);
+            assert_eq!(v, vec![-1.0]);
+        }
     }
 }
