@@ -1,7 +1,8 @@
 //! A TTree: its branches with layouts, chunk planning on basket boundaries, and column
 //! reads. Input: a tree key. Output: [`Tree`] (cheap to clone, `Send + Sync`). Invariant:
 //! `read_column` touches only the baskets overlapping the requested range, decompresses
-//! them in parallel (rayon), and converts them into one flat column.
+//! them (in parallel when called from outside rayon's pool: inside a run, chunks are the
+//! unit of parallelism, see `map_baskets`), and converts them into one flat column.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -452,8 +453,8 @@ impl Tree {
     }
 
     /// `read` when every basket `ks` (number, entries) lies wholly in `range` and is stored
-    /// in the file (not embedded): fetched in parallel, then decompressed straight into the
-    /// column.
+    /// in the file (not embedded): fetched (see `map_baskets`), then decompressed straight
+    /// into the column.
     fn read_whole(
         &self,
         b: &BranchMeta,
