@@ -528,6 +528,39 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
+    /// The pairs (a, b), a < b, of `0..n` in lexicographic order into the space's two parent
+    /// buffers, inline: for the usual event with a few objects, a call to a helper cost more
+    /// than the loop (`ana_combinations` does the same for triples).
+    fn emit_pairs(&mut self, id: usize, n: Value) -> Result<(), CodegenError> {
+        let l = &self.plan.layout;
+        let (Some(&p0), Some(&p1)) = (l.parents[id].first(), l.parents[id].get(1)) else {
+            return Err(internal("pairs without two parent buffers"));
+        };
+        let out0 = self.slot_value(l.scratch[p0].slot)?;
+        let out1 = self.slot_value(l.scratch[p1].slot)?;
+        let c = self.b.declare_var(I64);
+        let zero = self.b.ins().iconst(I64, 0);
+        self.b.def_var(c, zero);
+        self.emit_for(n, |t, a| {
+            let a1 = t.b.ins().iadd_imm_s(a, 1);
+            let rest = t.b.ins().isub(n, a1);
+            t.emit_for(rest, |t, j| {
+                let b = t.b.ins().iadd(a1, j);
+                let k = t.b.use_var(c);
+                // k < C(n, 2), the buffers' capacity (`chunk::prepare`).
+                let at0 = t.index_addr(out0, k, 8);
+                t.b.ins().store(mem(), a, at0, 0);
+                let at1 = t.index_addr(out1, k, 8);
+                t.b.ins().store(mem(), b, at1, 0);
+                let k1 = t.b.ins().iadd_imm_s(k, 1);
+                t.b.def_var(c, k1);
+                Ok(())
+            })
+        })?;
+        self.counts[id] = Some(self.b.use_var(c));
+        Ok(())
+    }
+
     // ---- event-level nodes ----
 
     fn emit_event(&mut self, id: NodeId) -> Result<(), CodegenError> {
@@ -568,6 +601,10 @@ impl Translator<'_, '_> {
                         id,
                         "combinations of other than 2 or 3 elements",
                     ));
+                }
+                if k == 2 {
+                    self.emit_pairs(i, n)?;
+                    return Ok(());
                 }
                 let mut args = vec![n, self.b.ins().iconst(I64, k)];
                 for m in 0..3 {
