@@ -107,6 +107,10 @@ impl Kernel {
             .set("use_colocated_libcalls", "false")
             .map_err(|e| cl(&e))?;
         flags.set("is_pic", "false").map_err(|e| cl(&e))?;
+        // The IR verifier runs in debug builds (every test and the fuzzers); in release it
+        // would only re-check what those did, at a fifth of the compile time.
+        let verify = if cfg!(debug_assertions) { "true" } else { "false" };
+        flags.set("enable_verifier", verify).map_err(|e| cl(&e))?;
         let isa = cranelift_native::builder()
             .map_err(|e| cl(&e))?
             .finish(settings::Flags::new(flags))
