@@ -109,7 +109,11 @@ impl Kernel {
         flags.set("is_pic", "false").map_err(|e| cl(&e))?;
         // The IR verifier runs in debug builds (every test and the fuzzers); in release it
         // would only re-check what those did, at a fifth of the compile time.
-        let verify = if cfg!(debug_assertions) { "true" } else { "false" };
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
         flags.set("enable_verifier", verify).map_err(|e| cl(&e))?;
         let isa = cranelift_native::builder()
             .map_err(|e| cl(&e))?

@@ -32,8 +32,6 @@ pub(crate) fn math_symbols() -> Vec<(&'static str, *const u8)> {
 pub(crate) fn helper_symbols() -> Vec<(&'static str, *const u8)> {
     vec![
         ("ana_combinations", ana_combinations as *const u8),
-        ("ana_cartesian", ana_cartesian as *const u8),
-        ("ana_concat", ana_concat as *const u8),
         ("ana_sort_f64", ana_sort_f64 as *const u8),
         ("ana_sort_i64", ana_sort_i64 as *const u8),
         ("ana_table_grow", super::chunk::ana_table_grow as *const u8),
@@ -74,7 +72,8 @@ extern "C" fn ana_atan2(y: f64, x: f64) -> f64 {
 }
 
 /// The `k`-combinations (k = 2 or 3) of `0..n` in lexicographic order, member m written to
-/// `out[m]`. Returns their number.
+/// `out[m]`. Returns their number. (Kernels call it for triples; pairs, cartesian products
+/// and concatenations are enumerated inline, see `translate.rs`.)
 ///
 /// # Safety
 /// Each `out[m]` (m < k) is valid for writes of C(n, k) `i64`s.
@@ -107,45 +106,6 @@ unsafe extern "C" fn ana_combinations(
                 }
             }
         }
-    }
-    c as i64
-}
-
-/// All (i, j), i in `0..n0`, j in `0..n1`, in lexicographic order. Returns `n0 * n1`.
-///
-/// # Safety
-/// `out0` and `out1` are valid for writes of `n0 * n1` `i64`s.
-unsafe extern "C" fn ana_cartesian(n0: i64, n1: i64, out0: *mut i64, out1: *mut i64) -> i64 {
-    let mut c = 0usize;
-    for i in 0..n0 {
-        for j in 0..n1 {
-            // SAFETY: c < n0 * n1, the capacity the caller guarantees.
-            unsafe {
-                *out0.add(c) = i;
-                *out1.add(c) = j;
-            }
-            c += 1;
-        }
-    }
-    c as i64
-}
-
-/// The elements of parent 0, then of parent 1; the other parent's index is -1.
-///
-/// # Safety
-/// `out0` and `out1` are valid for writes of `n0 + n1` `i64`s.
-unsafe extern "C" fn ana_concat(n0: i64, n1: i64, out0: *mut i64, out1: *mut i64) -> i64 {
-    let mut c = 0usize;
-    for (i, from_first) in (0..n0)
-        .map(|i| (i, true))
-        .chain((0..n1).map(|j| (j, false)))
-    {
-        // SAFETY: c < n0 + n1, the capacity the caller guarantees.
-        unsafe {
-            *out0.add(c) = if from_first { i } else { -1 };
-            *out1.add(c) = if from_first { -1 } else { i };
-        }
-        c += 1;
     }
     c as i64
 }

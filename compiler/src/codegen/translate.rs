@@ -561,6 +561,57 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
+    /// The pairs (a, b) of `0..n0` x `0..n1`, a-major, into `out0`/`out1` (capacity
+    /// n0 n1, `chunk::prepare`); returns their number. Inline, as for `emit_pairs`.
+    fn emit_cartesian(
+        &mut self,
+        n0: Value,
+        n1: Value,
+        out0: Value,
+        out1: Value,
+    ) -> Result<Value, CodegenError> {
+        self.emit_for(n0, |t, a| {
+            let row = t.b.ins().imul(a, n1);
+            t.emit_for(n1, |t, b| {
+                let k = t.b.ins().iadd(row, b);
+                let at0 = t.index_addr(out0, k, 8);
+                t.b.ins().store(mem(), a, at0, 0);
+                let at1 = t.index_addr(out1, k, 8);
+                t.b.ins().store(mem(), b, at1, 0);
+                Ok(())
+            })
+        })?;
+        Ok(self.b.ins().imul(n0, n1))
+    }
+
+    /// The elements of two collections one after the other: element k is (k, -1) for
+    /// k < n0, then (-1, k - n0); capacity n0 + n1 (`chunk::prepare`).
+    fn emit_concat(
+        &mut self,
+        n0: Value,
+        n1: Value,
+        out0: Value,
+        out1: Value,
+    ) -> Result<Value, CodegenError> {
+        let none = self.b.ins().iconst(I64, -1);
+        self.emit_for(n0, |t, a| {
+            let at0 = t.index_addr(out0, a, 8);
+            t.b.ins().store(mem(), a, at0, 0);
+            let at1 = t.index_addr(out1, a, 8);
+            t.b.ins().store(mem(), none, at1, 0);
+            Ok(())
+        })?;
+        self.emit_for(n1, |t, b| {
+            let k = t.b.ins().iadd(n0, b);
+            let at0 = t.index_addr(out0, k, 8);
+            t.b.ins().store(mem(), none, at0, 0);
+            let at1 = t.index_addr(out1, k, 8);
+            t.b.ins().store(mem(), b, at1, 0);
+            Ok(())
+        })?;
+        Ok(self.b.ins().iadd(n0, n1))
+    }
+
     // ---- event-level nodes ----
 
     fn emit_event(&mut self, id: NodeId) -> Result<(), CodegenError> {
@@ -621,13 +672,12 @@ impl Translator<'_, '_> {
                 let n1 = self.count(parents[1])?;
                 let p0 = self.slot_value(l.scratch[l.parents[i][0]].slot)?;
                 let p1 = self.slot_value(l.scratch[l.parents[i][1]].slot)?;
-                let name = if matches!(node.kind, NodeKind::Cartesian { .. }) {
-                    "ana_cartesian"
+                let cartesian = matches!(node.kind, NodeKind::Cartesian { .. });
+                self.counts[i] = Some(if cartesian {
+                    self.emit_cartesian(n0, n1, p0, p1)?
                 } else {
-                    "ana_concat"
-                };
-                let c = self.call(name, &[I64; 4], Some(I64), &[n0, n1, p0, p1])?;
-                self.counts[i] = c;
+                    self.emit_concat(n0, n1, p0, p1)?
+                });
             }
             NodeKind::Const(lit) => self.ev_vals[i] = Some(self.literal(lit)),
             NodeKind::LoadEvent { branch } => {
