@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use ana_compiler::abi::Engine;
 use ana_runtime::exec::{self, ChunkPlan, RootSource, RunConfig, RunError, RunSummary};
 use ana_runtime::output::{OutputError, ScriptRecord};
+use ana_runtime::root::Tree;
 
 use crate::Failure;
 
@@ -73,7 +74,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
         .clone()
         .or_else(|| ana_compiler::declared_tree(&source))
         .unwrap_or_else(|| "Events".to_string());
-    let schema = schema_of(&files, &tree, args.keep_going)?;
+    let (schema, opened) = schema_of(&files, &tree, args.keep_going)?;
     let opts = ana_compiler::CompileOptions {
         schema: Some(schema),
         params,
@@ -95,7 +96,8 @@ pub fn main(args: Args) -> Result<(), Failure> {
         max_entries: args.max_entries,
         skip_unreadable: args.keep_going,
     };
-    let input = RootSource::open(&files, &compiled.tree, graph, plan).map_err(run_error)?;
+    let input =
+        RootSource::open(&files, &compiled.tree, graph, plan, Some(opened)).map_err(run_error)?;
     let mut config = RunConfig::new(&args.output);
     config.threads = args.threads.map_or(0, usize::from);
     config.progress = !args.quiet && std::io::stderr().is_terminal();
@@ -122,16 +124,17 @@ pub fn main(args: Args) -> Result<(), Failure> {
 }
 
 /// The branches of the first file's tree (of the first readable one with `--keep-going`),
-/// which the script is checked and compiled against.
+/// which the script is checked and compiled against; with that tree and its file's index,
+/// so that the run does not open it again.
 fn schema_of(
     files: &[PathBuf],
     tree: &str,
     keep_going: bool,
-) -> Result<ana_compiler::schema::Schema, Failure> {
+) -> Result<(ana_compiler::schema::Schema, (usize, Tree)), Failure> {
     let mut first_error = None;
-    for f in files {
+    for (i, f) in files.iter().enumerate() {
         match ana_runtime::root::RootFile::open(f).and_then(|f| f.tree(tree)) {
-            Ok(t) => return Ok(t.schema()),
+            Ok(t) => return Ok((t.schema(), (i, t))),
             Err(e) if keep_going => {
                 first_error.get_or_insert(e);
             }
