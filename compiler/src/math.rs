@@ -110,20 +110,22 @@ fn rem_pio2(x: f64) -> (i64, f64, f64) {
     // Near a multiple of pi/2 the first step cancels: take more bits of pi/2.
     let ex = exponent(x);
     if ex - exponent(y0) > 16 {
-        let t = r;
-        w = f * PIO2_2;
-        r = t - w;
-        w = f * PIO2_2T - ((t - r) - w);
-        y0 = r - w;
+        (r, w, y0) = refine(f, r, PIO2_2, PIO2_2T);
         if ex - exponent(y0) > 49 {
-            let t = r;
-            w = f * PIO2_3;
-            r = t - w;
-            w = f * PIO2_3T - ((t - r) - w);
-            y0 = r - w;
+            (r, w, y0) = refine(f, r, PIO2_3, PIO2_3T);
         }
     }
     (f as i64, y0, (r - y0) - w)
+}
+
+/// One more step of the reduction of `r` with the next piece of pi/2 and its tail: the new
+/// remainder, its error term and their difference.
+#[inline(always)]
+fn refine(f: f64, r: f64, piece: f64, tail: f64) -> (f64, f64, f64) {
+    let w = f * piece;
+    let r1 = r - w;
+    let w = f * tail - ((r - r1) - w);
+    (r1, w, r1 - w)
 }
 
 /// (sin x, cos x), each within an ulp. `sin` and `cos` are defined as its halves, so a

@@ -548,10 +548,7 @@ impl Translator<'_, '_> {
                 let b = t.b.ins().iadd(a1, j);
                 let k = t.b.use_var(c);
                 // k < C(n, 2), the buffers' capacity (`chunk::prepare`).
-                let at0 = t.index_addr(out0, k, 8);
-                t.b.ins().store(mem(), a, at0, 0);
-                let at1 = t.index_addr(out1, k, 8);
-                t.b.ins().store(mem(), b, at1, 0);
+                t.store_member_pair([out0, out1], k, [a, b]);
                 let k1 = t.b.ins().iadd_imm_s(k, 1);
                 t.b.def_var(c, k1);
                 Ok(())
@@ -574,10 +571,7 @@ impl Translator<'_, '_> {
             let row = t.b.ins().imul(a, n1);
             t.emit_for(n1, |t, b| {
                 let k = t.b.ins().iadd(row, b);
-                let at0 = t.index_addr(out0, k, 8);
-                t.b.ins().store(mem(), a, at0, 0);
-                let at1 = t.index_addr(out1, k, 8);
-                t.b.ins().store(mem(), b, at1, 0);
+                t.store_member_pair([out0, out1], k, [a, b]);
                 Ok(())
             })
         })?;
@@ -595,21 +589,23 @@ impl Translator<'_, '_> {
     ) -> Result<Value, CodegenError> {
         let none = self.b.ins().iconst(I64, -1);
         self.emit_for(n0, |t, a| {
-            let at0 = t.index_addr(out0, a, 8);
-            t.b.ins().store(mem(), a, at0, 0);
-            let at1 = t.index_addr(out1, a, 8);
-            t.b.ins().store(mem(), none, at1, 0);
+            t.store_member_pair([out0, out1], a, [a, none]);
             Ok(())
         })?;
         self.emit_for(n1, |t, b| {
             let k = t.b.ins().iadd(n0, b);
-            let at0 = t.index_addr(out0, k, 8);
-            t.b.ins().store(mem(), none, at0, 0);
-            let at1 = t.index_addr(out1, k, 8);
-            t.b.ins().store(mem(), b, at1, 0);
+            t.store_member_pair([out0, out1], k, [none, b]);
             Ok(())
         })?;
         Ok(self.b.ins().iadd(n0, n1))
+    }
+
+    /// Element `k` of a two-member space: its member indices into the parent buffers.
+    fn store_member_pair(&mut self, out: [Value; 2], k: Value, members: [Value; 2]) {
+        for (buf, m) in out.into_iter().zip(members) {
+            let at = self.index_addr(buf, k, 8);
+            self.b.ins().store(mem(), m, at, 0);
+        }
     }
 
     // ---- event-level nodes ----
