@@ -38,7 +38,7 @@ pub struct Args {
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
     /// Entries per chunk (grouped and cut at basket boundaries; default: about 16 MB of
-    /// decoded data).
+    /// decoded data). Below the baskets' size, baskets are decompressed more than once.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub chunk_entries: Option<u64>,
     /// Execution engine.
@@ -98,6 +98,9 @@ pub fn main(args: Args) -> Result<(), Failure> {
     };
     let input =
         RootSource::open(&files, &compiled.tree, graph, plan, Some(opened)).map_err(run_error)?;
+    if let Some(w) = input.plan_warning(args.chunk_entries) {
+        eprintln!("warning: {w}");
+    }
     let mut config = RunConfig::new(&args.output);
     config.threads = args.threads.map_or(0, usize::from);
     config.progress = !args.quiet && std::io::stderr().is_terminal();

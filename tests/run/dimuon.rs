@@ -207,6 +207,36 @@ fn results_do_not_depend_on_threads_or_chunks() {
     assert!(run["chunks"].as_u64() > Some(100), "{run}");
 }
 
+/// Chunks smaller than the baskets decompress baskets more than once: the run says so (and
+/// still gives the same results, above); chunks of whole baskets say nothing.
+#[test]
+fn chunks_smaller_than_the_baskets_are_warned_about() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let o = tmp.path().join("o");
+    let o = o.to_str().expect("utf-8");
+    let input = "examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root";
+    let run = |n: &str| {
+        let out = ana_ok(&[
+            "run",
+            "examples/dimuon.ana",
+            input,
+            "-o",
+            o,
+            "-q",
+            "--chunk-entries",
+            n,
+        ]);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let small = run("100");
+    assert!(
+        small.contains("warning: --chunk-entries 100 is smaller than the baskets"),
+        "{small}"
+    );
+    let whole = run("1000");
+    assert!(!whole.contains("warning"), "{whole}");
+}
+
 #[test]
 fn max_entries_reads_only_the_first_events() {
     let tmp = tempfile::tempdir().expect("tmp");
