@@ -133,6 +133,20 @@ pub(crate) fn decompress(src: &[u8], objlen: usize) -> Res<Vec<u8>> {
         return Ok(src.to_vec());
     }
     let blocks = blocks(src, objlen)?;
+    if let [b] = blocks.as_slice()
+        && b.codec == Codec::Zlib
+    {
+        // One zlib block (at most 16 MB): no zeroing first, as in `Record::inflate_uninit`.
+        let mut out = Vec::with_capacity(objlen);
+        let dst = out
+            .spare_capacity_mut()
+            .get_mut(..objlen)
+            .ok_or_else(|| Bad::new("internal: short buffer"))?;
+        zlib_uninit(b.payload, dst)?;
+        // SAFETY: `zlib_uninit` wrote all `objlen` bytes, within the capacity.
+        unsafe { out.set_len(objlen) };
+        return Ok(out);
+    }
     let mut out = vec![0u8; objlen];
     inflate_all(&blocks, &mut out)?;
     Ok(out)

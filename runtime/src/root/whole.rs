@@ -409,6 +409,9 @@ mod tests {
         assert_eq!(v[0], -1.0);
         let got: &[u8] = bytemuck::cast_slice(&v[1..]);
         assert!(got == &be[..], "the values differ");
+        // The general path's whole-record decompression takes the same shortcut.
+        let whole = compress::decompress(&zl(&be, be.len()), be.len()).expect("decompresses");
+        assert!(whole == be, "the bytes differ");
         // Headers that lie about the size, and damaged data: errors, the column unchanged.
         for (rec, objlen, want) in [
             (zl(&be, be.len() + 4), be.len() + 4, "gives 40000 bytes"),
@@ -428,6 +431,8 @@ mod tests {
             let err = inflate_blocks(&mut v, &rec, objlen).expect_err("refused");
             assert!(err.0.contains(want), "{}", err.0);
             assert_eq!(v, vec![-1.0]);
+            let err = compress::decompress(&rec, objlen).expect_err("refused");
+            assert!(err.0.contains(want), "{}", err.0);
         }
     }
 }
