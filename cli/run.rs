@@ -98,7 +98,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
     };
     let input =
         RootSource::open(&files, &compiled.tree, graph, plan, Some(opened)).map_err(run_error)?;
-    if let Some(w) = input.plan_warning(args.chunk_entries) {
+    if let Some(w) = input.plan_warning() {
         eprintln!("warning: {w}");
     }
     let mut config = RunConfig::new(&args.output);

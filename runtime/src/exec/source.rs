@@ -28,6 +28,7 @@ pub struct RootSource {
     /// Entries of the largest basket cluster that `--chunk-entries` cuts (its baskets are
     /// then decompressed once per chunk that cuts them), with the file.
     cut_clusters: Option<(u64, String)>,
+    chunk_entries: Option<u64>,
 }
 
 /// How to cut the input into chunks.
@@ -113,6 +114,7 @@ impl RootSource {
             tree: tree.to_string(),
             unreadable,
             cut_clusters,
+            chunk_entries: plan.chunk_entries,
         })
     }
 }
@@ -175,8 +177,8 @@ impl RootSource {
     /// Advice about the plan: `--chunk-entries` smaller than the baskets makes every chunk
     /// that cuts a basket decompress all of it (measured: 50k-entry chunks over 100k-entry
     /// baskets, 1.6x the CPU time).
-    pub fn plan_warning(&self, chunk_entries: Option<u64>) -> Option<String> {
-        let ((biggest, file), n) = self.cut_clusters.as_ref().zip(chunk_entries)?;
+    pub fn plan_warning(&self) -> Option<String> {
+        let ((biggest, file), n) = self.cut_clusters.as_ref().zip(self.chunk_entries)?;
         Some(format!(
             "--chunk-entries {n} is smaller than the baskets ({file} has clusters of \
              {biggest} entries): a basket cut by chunks is decompressed once per chunk it \

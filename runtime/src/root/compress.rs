@@ -132,23 +132,23 @@ pub(crate) fn decompress(src: &[u8], objlen: usize) -> Res<Vec<u8>> {
     if src.len() == objlen {
         return Ok(src.to_vec());
     }
-    let blocks = blocks(src, objlen)?;
-    if let [b] = blocks.as_slice()
-        && b.codec == Codec::Zlib
-    {
-        // One zlib block (at most 16 MB): no zeroing first, as in `Record::inflate_uninit`.
+    let record = record(src, objlen)?;
+    if record.is_one_zlib_block() {
+        // At most 16 MB, decompressed without zeroing the buffer first.
         let mut out = Vec::with_capacity(objlen);
-        let dst = out
+        if let Some(done) = out
             .spare_capacity_mut()
             .get_mut(..objlen)
-            .ok_or_else(|| Bad::new("internal: short buffer"))?;
-        zlib_uninit(b.payload, dst)?;
-        // SAFETY: `zlib_uninit` wrote all `objlen` bytes, within the capacity.
-        unsafe { out.set_len(objlen) };
-        return Ok(out);
+            .and_then(|dst| record.inflate_uninit(dst))
+        {
+            done?;
+            // SAFETY: `inflate_uninit` wrote all `objlen` bytes, within the capacity.
+            unsafe { out.set_len(objlen) };
+            return Ok(out);
+        }
     }
     let mut out = vec![0u8; objlen];
-    inflate_all(&blocks, &mut out)?;
+    inflate_all(&record.0, &mut out)?;
     Ok(out)
 }
 

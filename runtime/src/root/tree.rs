@@ -575,18 +575,18 @@ impl Tree {
         let last = be
             .partition_point(|&e| e < range.end)
             .min(b.basket_seek.len());
-        let total: Result<Vec<u64>, RootError> = (first..last)
-            .into_par_iter()
-            .map(|k| {
-                let raw = basket::fetch(&self.inner.src, b, k)
-                    .and_then(|r| compress::decompress(r.payload(), r.objlen))
-                    .map_err(|Bad(message)| RootError::Corrupt {
-                        at: self.at(Some(&b.name), Some(k)),
-                        message,
-                    })?;
-                Ok(raw.len() as u64)
-            })
-            .collect();
+        let ks: Vec<usize> = (first..last).collect();
+        let total: Result<Vec<u64>, RootError> = map_baskets(&ks, |&k| {
+            let raw = basket::fetch(&self.inner.src, b, k)
+                .and_then(|r| compress::decompress(r.payload(), r.objlen))
+                .map_err(|Bad(message)| RootError::Corrupt {
+                    at: self.at(Some(&b.name), Some(k)),
+                    message,
+                })?;
+            Ok(raw.len() as u64)
+        })
+        .into_iter()
+        .collect();
         Ok(total?.iter().sum())
     }
 }
