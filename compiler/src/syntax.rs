@@ -608,6 +608,9 @@ impl Builder<'_> {
 
     fn binary_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
         self.chain_limit(&pair)?;
+        if matches!(pair.as_rule(), Rule::and_expr | Rule::or_expr) {
+            return self.logical_chain(pair);
+        }
         let mut it = pair.into_inner();
         let mut lhs = self.expr(it.next()?)?;
         while let Some(op) = it.next() {
@@ -635,6 +638,30 @@ impl Builder<'_> {
         Some(lhs)
     }
 
+    /// `a and b and c` is `a and (b and c)` (likewise `or`): the same value either way, but
+    /// the right-nested form lets the JIT skip all of `b and c` when `a` is false (see
+    /// `codegen/lazy.rs`: the mass in `p.0.charge != p.1.charge and p.mass > 60 and ...`).
+    fn logical_chain(&mut self, pair: Pair<Rule>) -> Option<Expr> {
+        let mut operands = Vec::new();
+        let mut op = BinOp::And;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::and_op => op = BinOp::And,
+                Rule::or_op => op = BinOp::Or,
+                _ => operands.push(self.expr(p)?),
+            }
+        }
+        let mut acc = operands.pop()?;
+        while let Some(lhs) = operands.pop() {
+            let span = lhs.span.to(acc.span);
+            acc = Expr {
+                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(acc)),
+                span,
+            };
+        }
+        Some(acc)
+    }
+
     /// `a ** b ** c` is `a ** (b ** c)`.
     fn power(&mut self, pair: Pair<Rule>) -> Option<Expr> {
         self.chain_limit(&pair)?;
@@ -660,7 +687,7 @@ impl Builder<'_> {
         self.chain_limit(&pair)?;
         let mut it = pair.into_inner();
         let mut prev = self.expr(it.next()?)?;
-        let mut result: Option<Expr> = None;
+        let mut cmps = Vec::new();
         while let Some(op) = it.next() {
             let rhs = self.expr(it.next()?)?;
             let op = match op.as_str() {
@@ -672,23 +699,24 @@ impl Builder<'_> {
                 _ => BinOp::Ge,
             };
             let span = prev.span.to(rhs.span);
-            let cmp = Expr {
+            cmps.push(Expr {
                 kind: ExprKind::Binary(op, Box::new(prev), Box::new(rhs.clone())),
                 span,
-            };
-            result = Some(match result {
-                None => cmp,
-                Some(acc) => {
-                    let span = acc.span.to(cmp.span);
-                    Expr {
-                        kind: ExprKind::Binary(BinOp::And, Box::new(acc), Box::new(cmp)),
-                        span,
-                    }
-                }
             });
             prev = rhs;
         }
-        Some(result.unwrap_or(prev))
+        // Nested to the right, as `and` chains are (see `logical_chain`).
+        let Some(mut acc) = cmps.pop() else {
+            return Some(prev);
+        };
+        while let Some(cmp) = cmps.pop() {
+            let span = cmp.span.to(acc.span);
+            acc = Expr {
+                kind: ExprKind::Binary(BinOp::And, Box::new(cmp), Box::new(acc)),
+                span,
+            };
+        }
+        Some(acc)
     }
 
     fn expr(&mut self, pair: Pair<Rule>) -> Option<Expr> {

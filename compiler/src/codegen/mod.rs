@@ -29,6 +29,7 @@
 
 mod chunk;
 mod guard;
+mod lazy;
 mod plan;
 mod runtime;
 mod sinks;

@@ -91,6 +91,8 @@ pub(crate) struct Plan {
     /// Per item: event conditions that must all hold for it to run (see `guard`).
     pub guards: Vec<Vec<NodeId>>,
     pub layout: Layout,
+    /// Element work done on one side of a condition only (see `lazy`).
+    pub lazy: super::lazy::Lazy,
 }
 
 /// Where `id` is computed.
@@ -241,10 +243,12 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
     let stored = stored(graph, &items);
     let layout = layout(graph, &places, &stored)?;
     let guards = super::guard::guards(graph, &places, &items);
+    let lazy = super::lazy::lazy(graph, &items, &stored);
     Ok(Plan {
         items,
         guards,
         layout,
+        lazy,
     })
 }
 

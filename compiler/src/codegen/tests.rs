@@ -543,3 +543,72 @@ fn dimuon_clif_snapshot() {
     let k = Kernel::compile(&dimuon()).expect("compiles");
     insta::assert_snapshot!("dimuon_clif", k.clif());
 }
+
+/// The unary math operations a lazy node's side `side` computes.
+fn side_math(g: &Graph, lazy: &lazy::Lazy, x: NodeId, side: usize) -> Vec<UnaryOp> {
+    lazy.sides[&x][side]
+        .iter()
+        .filter_map(|n| match g.node(*n).kind {
+            NodeKind::Unary { op, .. } => Some(op),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn lazy_sides_hold_the_work_only_they_need() {
+    let src = include_str!("../../../tests/frontend/ok/lazy.ana");
+    let c = crate::compile("lazy.ana", src, &crate::CompileOptions::default()).expect("compiles");
+    let g = &c.graph;
+    let p = plan::plan(g).expect("plans");
+    let kind = |x: &NodeId| &g.node(*x).kind;
+    let lazy_of = |op: BinaryOp| -> Vec<NodeId> {
+        let mut v: Vec<NodeId> = p
+            .lazy
+            .sides
+            .keys()
+            .copied()
+            .filter(|x| matches!(kind(x), NodeKind::Binary { op: o, .. } if *o == op))
+            .collect();
+        v.sort();
+        v
+    };
+    // The pairs' `charge != and mass > 60 and mass < 120`: the outer `and` computes the mass
+    // (two sinh, one sin/cos per member) on its side; the inner ones are too cheap to branch.
+    let ands = lazy_of(BinaryOp::And);
+    let mass_side = ands
+        .iter()
+        .find(|x| side_math(g, &p.lazy, **x, 0).contains(&UnaryOp::Sinh))
+        .expect("a lazy `and` computes the pair mass");
+    assert!(p.lazy.sides[mass_side][1].is_empty());
+    // `pt > 50 or pt * sinh(eta) > 40`: sinh on the `or`'s side.
+    let ors = lazy_of(BinaryOp::Or);
+    assert!(
+        ors.iter()
+            .any(|x| side_math(g, &p.lazy, *x, 0).contains(&UnaryOp::Sinh))
+    );
+    // The `if`: exp on one arm, log on the other, cosh on neither (both arms read it).
+    let select = p
+        .lazy
+        .sides
+        .keys()
+        .find(|x| matches!(kind(x), NodeKind::Select { .. }))
+        .expect("a lazy select");
+    assert_eq!(side_math(g, &p.lazy, *select, 0), vec![UnaryOp::Exp]);
+    assert_eq!(side_math(g, &p.lazy, *select, 1), vec![UnaryOp::Log]);
+    // The jets' `sin(phi)` is also summed outside the filter's `and`: computed always.
+    let jet_phi = g.branches.iter().position(|b| b.name == "Jet_phi");
+    let sin_jet_phi = (0..g.nodes.len() as u32).map(NodeId).find(|n| {
+        matches!(kind(n), NodeKind::Unary { op: UnaryOp::Sin, arg }
+            if matches!(kind(arg), NodeKind::LoadElem { branch, .. }
+                if Some(branch.0 as usize) == jet_phi))
+    });
+    let sin_jet_phi = sin_jet_phi.expect("sin(Jet_phi) in the graph");
+    assert!(!p.lazy.deferred.contains(&sin_jet_phi));
+    for n in &p.lazy.deferred {
+        assert!(
+            p.layout.values[n.0 as usize].is_none(),
+            "a stored value is deferred"
+        );
+    }
+}

@@ -753,7 +753,9 @@ impl Translator<'_, '_> {
                 vals: HashMap::new(),
             });
             for &id in nodes {
-                t.emit_in_loop(id, accs.get(&id).copied())?;
+                if !t.plan.lazy.deferred.contains(&id) {
+                    t.emit_in_loop(id, accs.get(&id).copied())?;
+                }
             }
             Ok(())
         })?;
@@ -957,7 +959,10 @@ impl Translator<'_, '_> {
             NodeKind::Fill { .. } => self.emit_fill(id)?,
             NodeKind::Append { .. } => self.emit_append(id)?,
             _ => {
-                let v = self.compute(id)?;
+                let v = match self.plan.lazy.sides.get(&id) {
+                    Some(sides) => self.lazy_value(id, sides)?,
+                    None => self.compute(id)?,
+                };
                 if let Some(buf) = l.values[id.0 as usize] {
                     let p = self.slot_value(l.scratch[buf].slot)?;
                     let a = self.index_addr(p, i, 8);
@@ -969,6 +974,52 @@ impl Translator<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// A lazy `and`, `or` or `select` (see `lazy`): each side's nodes are computed in a
+    /// block entered only when the condition picks that side; the result is the merge
+    /// block's parameter.
+    fn lazy_value(&mut self, id: NodeId, sides: &[Vec<NodeId>; 2]) -> Result<Value, CodegenError> {
+        // Per arm (condition true, false): the value it yields and the side computing it;
+        // an arm without one yields the condition itself (`and`: false, `or`: true).
+        let (cond, arms, ty) = match self.g.node(id).kind {
+            NodeKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } => (lhs, [Some((rhs, 0)), None], I8),
+            NodeKind::Binary {
+                op: BinaryOp::Or,
+                lhs,
+                rhs,
+            } => (lhs, [None, Some((rhs, 0))], I8),
+            NodeKind::Select { cond, then, else_ } => (
+                cond,
+                [Some((then, 0)), Some((else_, 1))],
+                clif_type(self.scalar(id)?),
+            ),
+            _ => return Err(internal(format!("%{} cannot be lazy", id.0))),
+        };
+        let c = self.val(cond)?;
+        let merge = self.b.create_block();
+        let result = self.b.append_block_param(merge, ty);
+        let blocks = [self.b.create_block(), self.b.create_block()];
+        self.b.ins().brif(c, blocks[0], &[], blocks[1], &[]);
+        for (arm, block) in arms.into_iter().zip(blocks) {
+            self.b.switch_to_block(block);
+            let v = match arm {
+                Some((value, side)) => {
+                    for &n in &sides[side] {
+                        self.emit_in_loop(n, None)?;
+                    }
+                    self.val(value)?
+                }
+                None => c,
+            };
+            self.b.ins().jump(merge, &[v.into()]);
+        }
+        self.b.switch_to_block(merge);
+        Ok(result)
     }
 
     /// A value node (event or element of the open loop): its value, from its operands.
