@@ -116,12 +116,15 @@ fn check_column(
     }
 }
 
-/// Per-event counts of a `Source` space.
-fn source_counts(
+/// The largest per-event count of a `Source` space, after checking every count: not
+/// negative, and equal to the entry sizes of `loaded` (the entry offsets of a branch loaded
+/// in the collection) when there is one. One pass, no allocation: this runs per chunk.
+fn source_max(
     graph: &Graph,
     input: &ChunkInput<'_>,
     counter: Counter,
-) -> Result<Vec<u64>, EngineError> {
+    loaded: Option<(&str, &[u32])>,
+) -> Result<u64, EngineError> {
     let (b, by_size) = match counter {
         Counter::Branch(b) => (b, false),
         Counter::SizeOf(b) => (b, true),
@@ -134,61 +137,81 @@ fn source_counts(
         .column(b)
         .ok_or_else(|| err(None, "counter branch has no input column"))?;
     let name = Some(branch.name.as_str());
+    let differ = || {
+        let (b, _) = loaded.unwrap_or_default();
+        err(
+            Some(b),
+            "the number of values per entry differs from the collection's counter",
+        )
+    };
     if by_size {
         let o = col
             .offsets
             .as_ref()
             .ok_or_else(|| err(name, "the size of a flat branch"))?;
-        // Non-decreasing: `prepare` checked every column first.
-        return Ok(o
+        if loaded.is_some_and(|(_, l)| l != o.as_slice()) {
+            return Err(differ());
+        }
+        // Entry sizes in u64: a decreasing pair wraps far above any count.
+        let (max, bad) = o
             .iter()
             .zip(o.iter().skip(1))
-            .map(|(a, z)| u64::from(z - a))
-            .collect());
+            .fold((0u64, false), |(m, bad), (&a, &z)| {
+                (m.max(u64::from(z - a.min(z))), bad | (a > z))
+            });
+        if bad {
+            return Err(err(name, "malformed entry offsets"));
+        }
+        return Ok(max);
     }
-    fn conv<T: Copy>(
+    // Folds without early exit vectorize; inputs are nearly always well formed.
+    fn scan<T: Copy>(
         v: &[T],
         f: impl Fn(T) -> Option<u64>,
-        name: Option<&str>,
-    ) -> Result<Vec<u64>, EngineError> {
-        let mut bad = false;
-        let counts = v
-            .iter()
-            .map(|&x| {
-                let c = f(x);
-                bad |= c.is_none();
-                c.unwrap_or(0)
-            })
-            .collect();
-        if bad {
-            return Err(err(name, "negative element count"));
+        loaded: Option<&[u32]>,
+    ) -> (u64, bool, bool) {
+        let (mut max, mut negative, mut differ) = (0u64, false, false);
+        match loaded {
+            Some(o) => {
+                for ((&x, &a), &z) in v.iter().zip(o).zip(o.iter().skip(1)) {
+                    let c = f(x);
+                    negative |= c.is_none();
+                    let c = c.unwrap_or(0);
+                    // In u64, a decreasing pair wraps above 2^63 and never equals a count.
+                    differ |= u64::from(z).wrapping_sub(u64::from(a)) != c;
+                    max = max.max(c);
+                }
+            }
+            None => {
+                for &x in v {
+                    let c = f(x);
+                    negative |= c.is_none();
+                    max = max.max(c.unwrap_or(0));
+                }
+            }
         }
-        Ok(counts)
+        (max, negative, differ)
     }
-    match &col.data {
-        ColumnData::I8(v) => conv(v, |x| u64::try_from(x).ok(), name),
-        ColumnData::U8(v) => conv(v, |x| Some(u64::from(x)), name),
-        ColumnData::I16(v) => conv(v, |x| u64::try_from(x).ok(), name),
-        ColumnData::U16(v) => conv(v, |x| Some(u64::from(x)), name),
-        ColumnData::I32(v) => conv(v, |x| u64::try_from(x).ok(), name),
-        ColumnData::U32(v) => conv(v, |x| Some(u64::from(x)), name),
-        ColumnData::I64(v) => conv(v, |x| u64::try_from(x).ok(), name),
+    let o = loaded.map(|(_, o)| o);
+    let (max, negative, differ_) = match &col.data {
+        ColumnData::I8(v) => scan(v, |x| u64::try_from(x).ok(), o),
+        ColumnData::U8(v) => scan(v, |x| Some(u64::from(x)), o),
+        ColumnData::I16(v) => scan(v, |x| u64::try_from(x).ok(), o),
+        ColumnData::U16(v) => scan(v, |x| Some(u64::from(x)), o),
+        ColumnData::I32(v) => scan(v, |x| u64::try_from(x).ok(), o),
+        ColumnData::U32(v) => scan(v, |x| Some(u64::from(x)), o),
+        ColumnData::I64(v) => scan(v, |x| u64::try_from(x).ok(), o),
         // u64 values load as i64 (wrapping): above i64::MAX they are negative counts.
-        ColumnData::U64(v) => conv(v, |x| i64::try_from(x).ok().map(|x| x as u64), name),
-        _ => Err(err(name, "a counter branch must hold integers")),
+        ColumnData::U64(v) => scan(v, |x| i64::try_from(x).ok().map(|x| x as u64), o),
+        _ => return Err(err(name, "a counter branch must hold integers")),
+    };
+    if negative {
+        return Err(err(name, "negative element count"));
     }
-}
-
-/// 0, c0, c0 + c1, ...: the entry offsets of `counts`; `None` past `u32::MAX`.
-fn prefix_sums(counts: &[u64]) -> Option<Vec<u32>> {
-    let mut out = Vec::with_capacity(counts.len() + 1);
-    let mut at = 0u64;
-    out.push(0);
-    for &c in counts {
-        at = at.checked_add(c)?;
-        out.push(u32::try_from(at).ok()?);
+    if differ_ {
+        return Err(differ());
     }
-    Some(out)
+    Ok(max)
 }
 
 fn choose(n: u64, k: u8) -> Option<u64> {
@@ -251,19 +274,24 @@ pub(crate) fn prepare(
             ),
         )
     };
+    // Per collection: the first branch loaded in it, whose offsets its counts must match;
+    // every other branch loaded in it must have the same offsets.
+    let mut first_load: Vec<Option<usize>> = vec![None; graph.nodes.len()];
+    for node in &graph.nodes {
+        if let NodeKind::LoadElem { branch, space } = node.kind {
+            first_load[space.0 as usize].get_or_insert(branch.0 as usize);
+        }
+    }
+    let loaded = |space: usize| -> Option<(&str, &[u32])> {
+        let b = first_load[space]?;
+        let o = input.columns[b].offsets.as_deref()?;
+        Some((graph.branches[b].name.as_str(), o))
+    };
     let mut caps = vec![0u64; graph.nodes.len()];
-    let mut counts: Vec<Option<Vec<u64>>> = vec![None; graph.nodes.len()];
-    // Per collection: the entry offsets its counts imply, built when a branch is loaded in it.
-    let mut offsets: Vec<Option<Vec<u32>>> = vec![None; graph.nodes.len()];
     for (i, node) in graph.nodes.iter().enumerate() {
         let cap = |id: crate::graph::NodeId| caps[id.0 as usize];
         caps[i] = match &node.kind {
-            NodeKind::Source { counter } => {
-                let c = source_counts(graph, input, *counter)?;
-                let m = c.iter().copied().max().unwrap_or(0);
-                counts[i] = Some(c);
-                m
-            }
+            NodeKind::Source { counter } => source_max(graph, input, *counter, loaded(i))?,
             NodeKind::Filter { parent, .. } | NodeKind::Sort { parent, .. } => cap(*parent),
             NodeKind::Combinations { parent, k } => {
                 choose(cap(*parent), *k).ok_or_else(too_many)?
@@ -276,26 +304,20 @@ pub(crate) fn prepare(
                 .ok_or_else(too_many)?,
             NodeKind::LoadElem { branch, space } => {
                 let b = &graph.branches[branch.0 as usize];
-                let s = space.0 as usize;
-                if offsets[s].is_none()
-                    && let Some(c) = &counts[s]
-                {
-                    offsets[s] =
-                        Some(prefix_sums(c).ok_or_else(|| {
-                            err(Some(&b.name), "more than 2^32 values in one chunk")
-                        })?);
-                }
-                let (Some(expected), Some(o)) = (
-                    &offsets[s],
+                let is_source = matches!(graph.node(*space).kind, NodeKind::Source { .. });
+                let (Some((_, expected)), Some(o), true) = (
+                    loaded(space.0 as usize),
                     input.column(*branch).and_then(|c| c.offsets.as_ref()),
+                    is_source,
                 ) else {
                     return Err(err(
                         Some(&b.name),
                         "a jagged load over a space that is not a collection",
                     ));
                 };
-                // One comparison of whole arrays (a memcmp) instead of a pass per entry.
-                if o != expected {
+                // One comparison of whole arrays (a memcmp) instead of a pass per entry;
+                // the first branch's own offsets were checked against the counts.
+                if o.as_slice() != expected {
                     return Err(err(
                         Some(&b.name),
                         "the number of values per entry differs from the collection's counter",

@@ -517,24 +517,33 @@ fn refuses_inconsistent_input() {
     // sound only because a branch that disagrees with the collection's counter is refused:
     // Muon_eta with one value moved from a two-muon event to the next (offsets still well
     // formed, the total unchanged).
-    let mut cols = dimuon_input(&events);
+    // Each branch in turn: the first one loaded is checked against the counts, the others
+    // against it.
     let e2 = (0..events.len())
         .find(|&e| events[e].len() == 2)
         .expect("a two-muon event");
-    cols[2].offsets.as_mut().expect("jagged")[e2 + 1] -= 1;
-    let e = k
-        .run_chunk(
-            ChunkInput {
-                n_events: events.len(),
-                columns: &cols,
-            },
-            &mut out,
-        )
-        .expect_err("refused");
-    assert!(
-        e.message.contains("differs from the collection's counter"),
-        "{e:?}"
-    );
+    let jagged: Vec<usize> = (0..g.branches.len())
+        .filter(|&b| g.branches[b].jagged)
+        .collect();
+    assert!(jagged.len() >= 2);
+    for b in jagged {
+        let mut cols = dimuon_input(&events);
+        cols[b].offsets.as_mut().expect("jagged")[e2 + 1] -= 1;
+        let e = k
+            .run_chunk(
+                ChunkInput {
+                    n_events: events.len(),
+                    columns: &cols,
+                },
+                &mut out,
+            )
+            .expect_err("refused");
+        assert!(
+            e.message.contains("differs from the collection's counter"),
+            "{e:?}"
+        );
+        assert_eq!(e.branch.as_deref(), Some(g.branches[b].name.as_str()));
+    }
 }
 
 #[test]
