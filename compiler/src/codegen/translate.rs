@@ -68,8 +68,9 @@ pub(crate) struct Translator<'a, 'f> {
     pub module: &'a mut JITModule,
     pub b: FunctionBuilder<'f>,
     imports: HashMap<&'static str, FuncRef>,
-    /// `sin_cos(x)` results by operand, with the block that computed them.
-    sin_cos: HashMap<Value, (Block, Value, Value)>,
+    /// `sin_cos` results by operand node and the block that computed them (an operand
+    /// read twice is two loads, so two SSA values: the node identifies it).
+    sin_cos: HashMap<(NodeId, Block), (Value, Value)>,
     pub slots: Value,
     pub ctx: Value,
     /// Slot values loaded once in the entry block (pointers that never change).
@@ -1027,6 +1028,13 @@ impl Translator<'_, '_> {
         let node = self.g.node(id);
         let ty = self.scalar(id)?;
         match &node.kind {
+            NodeKind::Unary {
+                op: op @ (UnaryOp::Sin | UnaryOp::Cos),
+                arg,
+            } if self.g.node(*arg).ty == Type::Scalar(ScalarType::Float) => {
+                let (s, c) = self.sin_cos(*arg)?;
+                Ok(if *op == UnaryOp::Sin { s } else { c })
+            }
             NodeKind::Unary { op, arg } => {
                 let x = self.val(*arg)?;
                 self.unary(id, *op, x)
@@ -1142,8 +1150,9 @@ impl Translator<'_, '_> {
             UnaryOp::Exp => shim("ana_exp"),
             UnaryOp::Log => shim("ana_ln"),
             UnaryOp::Log10 => shim("ana_log10"),
-            UnaryOp::Sin => return Ok(self.sin_cos(x)?.0),
-            UnaryOp::Cos => return Ok(self.sin_cos(x)?.1),
+            UnaryOp::Sin | UnaryOp::Cos => {
+                return Err(internal("sin and cos of a float go through sin_cos"));
+            }
             UnaryOp::Tan => shim("ana_tan"),
             UnaryOp::Asin => shim("ana_asin"),
             UnaryOp::Acos => shim("ana_acos"),
@@ -1157,15 +1166,14 @@ impl Translator<'_, '_> {
         self.call_f64(name, &[x])
     }
 
-    /// sin and cos of `x` from one call; the second of the two (a four-vector's px and py)
-    /// reuses the first's when it is emitted in the same block, which the first dominates.
-    fn sin_cos(&mut self, x: Value) -> Result<(Value, Value), CodegenError> {
+    /// sin and cos of `arg` from one call; the second of the two (a four-vector's px and
+    /// py) reuses the first's when it is emitted in the same block, which the first dominates.
+    fn sin_cos(&mut self, arg: NodeId) -> Result<(Value, Value), CodegenError> {
         let block = self.b.current_block();
-        if let Some(&(b, s, c)) = self.sin_cos.get(&x)
-            && Some(b) == block
-        {
+        if let Some(&(s, c)) = block.and_then(|b| self.sin_cos.get(&(arg, b))) {
             return Ok((s, c));
         }
+        let x = self.val(arg)?;
         let f = self.import("ana_sincos", &[F64], &[F64, F64])?;
         let call = self.b.ins().call(f, &[x]);
         let (s, c) = match self.b.inst_results(call) {
@@ -1173,7 +1181,7 @@ impl Translator<'_, '_> {
             _ => return Err(internal("ana_sincos returns two values")),
         };
         if let Some(b) = block {
-            self.sin_cos.insert(x, (b, s, c));
+            self.sin_cos.insert((arg, b), (s, c));
         }
         Ok((s, c))
     }
