@@ -164,54 +164,51 @@ fn source_max(
         }
         return Ok(max);
     }
-    // Folds without early exit vectorize; inputs are nearly always well formed.
-    fn scan<T: Copy>(
-        v: &[T],
-        f: impl Fn(T) -> Option<u64>,
-        loaded: Option<&[u32]>,
-    ) -> (u64, bool, bool) {
-        let (mut max, mut negative, mut differ) = (0u64, false, false);
+    // Loops without early exit or branches vectorize; inputs are nearly always well formed.
+    // Counts and entry sizes compare as i64: a negative count or a decreasing pair of
+    // offsets never matches.
+    /// (smallest count, largest count, whether some count differs from its entry's size)
+    fn scan<T: Copy>(v: &[T], f: impl Fn(T) -> i64, loaded: Option<&[u32]>) -> (i64, i64, bool) {
+        let (mut min, mut max, mut differ) = (0i64, 0i64, false);
         match loaded {
             Some(o) => {
                 for ((&x, &a), &z) in v.iter().zip(o).zip(o.iter().skip(1)) {
                     let c = f(x);
-                    negative |= c.is_none();
-                    let c = c.unwrap_or(0);
-                    // In u64, a decreasing pair wraps above 2^63 and never equals a count.
-                    differ |= u64::from(z).wrapping_sub(u64::from(a)) != c;
+                    differ |= i64::from(z) - i64::from(a) != c;
                     max = max.max(c);
+                    min = min.min(c);
                 }
             }
             None => {
                 for &x in v {
                     let c = f(x);
-                    negative |= c.is_none();
-                    max = max.max(c.unwrap_or(0));
+                    max = max.max(c);
+                    min = min.min(c);
                 }
             }
         }
-        (max, negative, differ)
+        (min, max, differ)
     }
     let o = loaded.map(|(_, o)| o);
-    let (max, negative, differ_) = match &col.data {
-        ColumnData::I8(v) => scan(v, |x| u64::try_from(x).ok(), o),
-        ColumnData::U8(v) => scan(v, |x| Some(u64::from(x)), o),
-        ColumnData::I16(v) => scan(v, |x| u64::try_from(x).ok(), o),
-        ColumnData::U16(v) => scan(v, |x| Some(u64::from(x)), o),
-        ColumnData::I32(v) => scan(v, |x| u64::try_from(x).ok(), o),
-        ColumnData::U32(v) => scan(v, |x| Some(u64::from(x)), o),
-        ColumnData::I64(v) => scan(v, |x| u64::try_from(x).ok(), o),
+    let (min, max, differ_) = match &col.data {
+        ColumnData::I8(v) => scan(v, i64::from, o),
+        ColumnData::U8(v) => scan(v, i64::from, o),
+        ColumnData::I16(v) => scan(v, i64::from, o),
+        ColumnData::U16(v) => scan(v, i64::from, o),
+        ColumnData::I32(v) => scan(v, i64::from, o),
+        ColumnData::U32(v) => scan(v, i64::from, o),
+        ColumnData::I64(v) => scan(v, |x| x, o),
         // u64 values load as i64 (wrapping): above i64::MAX they are negative counts.
-        ColumnData::U64(v) => scan(v, |x| i64::try_from(x).ok().map(|x| x as u64), o),
+        ColumnData::U64(v) => scan(v, |x| x as i64, o),
         _ => return Err(err(name, "a counter branch must hold integers")),
     };
-    if negative {
+    if min < 0 {
         return Err(err(name, "negative element count"));
     }
     if differ_ {
         return Err(differ());
     }
-    Ok(max)
+    Ok(max as u64)
 }
 
 fn choose(n: u64, k: u8) -> Option<u64> {
@@ -232,11 +229,14 @@ fn choose(n: u64, k: u8) -> Option<u64> {
               `layout.len`), node ids refer to earlier nodes (`Graph::validate`), branch ids \
               are below `graph.branches.len() == input.columns.len()` (checked first)"
 )]
+/// `row_hints`: per table, the rows to make room for up front (what earlier chunks needed),
+/// so that the kernel rarely stops to grow a buffer.
 pub(crate) fn prepare(
     graph: &Graph,
     layout: &Layout,
     input: &ChunkInput<'_>,
     out: &mut ChunkOutput,
+    row_hints: &[usize],
 ) -> Result<Prepared, EngineError> {
     let n = input.n_events;
     if input.columns.len() != graph.branches.len() {
@@ -380,9 +380,20 @@ pub(crate) fn prepare(
                 format!("table {} has the wrong columns", spec.name),
             ));
         }
-        tables.push(TableRun {
-            cols: vec![Vec::new(); spec.columns.len()],
-        });
+        let rows = row_hints.get(tables.len()).copied().unwrap_or(0);
+        let mut cols: Vec<Vec<u64>> = vec![Vec::new(); spec.columns.len()];
+        // Only a hint: without the memory, the buffers start empty and the kernel grows them.
+        if cols.iter_mut().all(|c| c.try_reserve_exact(rows).is_ok()) {
+            cols.iter_mut().for_each(|c| c.resize(rows, 0));
+        } else {
+            cols = vec![Vec::new(); spec.columns.len()];
+        }
+        let at = &layout.tables[tables.len()];
+        for (c, &s) in cols.iter_mut().zip(&at.columns) {
+            slots[s] = c.as_mut_ptr() as u64;
+        }
+        slots[at.cap] = cols.first().map_or(0, Vec::len) as u64;
+        tables.push(TableRun { cols });
     }
     Ok(Prepared {
         slots,

@@ -37,6 +37,8 @@ mod translate;
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::FunctionBuilderContext;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Linkage, Module, default_libcall_names};
 
@@ -69,6 +71,9 @@ pub struct Kernel {
     module: Option<JITModule>,
     entry: KernelFn,
     clif: String,
+    /// Per table: rows to allocate up front, from the chunks run so far (a chunk usually
+    /// needs about what the one before did).
+    row_hints: Vec<AtomicUsize>,
 }
 
 // SAFETY: after `finalize_definitions` the module is never touched until `Drop`, and the
@@ -155,6 +160,7 @@ impl Kernel {
             module: Some(module),
             entry,
             clif,
+            row_hints: graph.tables.iter().map(|_| AtomicUsize::new(0)).collect(),
         })
     }
 
@@ -172,7 +178,12 @@ impl Kernel {
 impl Engine for Kernel {
     fn run_chunk(&self, input: ChunkInput<'_>, out: &mut ChunkOutput) -> Result<(), EngineError> {
         let layout = &self.plan.layout;
-        let mut prepared = chunk::prepare(&self.graph, layout, &input, out)?;
+        let hints: Vec<usize> = self
+            .row_hints
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .collect();
+        let mut prepared = chunk::prepare(&self.graph, layout, &input, out, &hints)?;
         let mut run = chunk::RunCtx {
             slots: prepared.slots.as_mut_ptr(),
             tables: std::mem::take(&mut prepared.tables),
@@ -191,6 +202,10 @@ impl Engine for Kernel {
                 branch: None,
                 message: "not enough memory for the table rows".into(),
             });
+        }
+        for (t, hint) in layout.tables.iter().zip(&self.row_hints) {
+            let rows = prepared.slots.get(t.rows).map_or(0, |&r| r as usize);
+            hint.fetch_max(rows + rows / 8, Ordering::Relaxed);
         }
         chunk::finish_tables(layout, &prepared.slots, &run.tables, out);
         Ok(())

@@ -487,6 +487,33 @@ fn dimuon_matches_direct_computation() {
 }
 
 #[test]
+fn table_buffers_grow_past_the_rows_of_earlier_chunks() {
+    // The first chunk sets the rows allocated up front for the next ones; a later chunk
+    // with many more rows grows its buffers in the kernel (several doublings).
+    let g = dimuon();
+    let k = Kernel::compile(&g).expect("compiles");
+    let few = sample_events();
+    let many: Vec<Vec<Mu>> = (0..40).flat_map(|_| few.clone()).collect();
+    let mut out = ChunkOutput::new(&g);
+    for events in [&few, &many, &few] {
+        let cols = dimuon_input(events);
+        k.run_chunk(
+            ChunkInput {
+                n_events: events.len(),
+                columns: &cols,
+            },
+            &mut out,
+        )
+        .expect("runs");
+    }
+    let all: Vec<Vec<Mu>> = few.iter().chain(&many).chain(&few).cloned().collect();
+    let want = dimuon_expected(&g, &all);
+    assert!(want.cutflow[1] > 500, "{:?}", want.cutflow);
+    assert_eq!(format!("{:?}", out.tables), format!("{:?}", want.tables));
+    assert_eq!(out.hists, want.hists);
+}
+
+#[test]
 fn refuses_inconsistent_input() {
     let g = dimuon();
     let k = Kernel::compile(&g).expect("compiles");
