@@ -40,7 +40,7 @@ fn graph_text_and_dot() {
     let out = ana(&["graph", "examples/dimuon.ana"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("source space nMuon"), "{text}");
+    assert!(text.contains("source space sizeof Muon_"), "{text}");
     let out = ana(&["graph", "examples/dimuon.ana", "--dot"]);
     assert!(out.status.success());
     let dot = String::from_utf8_lossy(&out.stdout);

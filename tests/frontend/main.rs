@@ -139,6 +139,34 @@ fn cse_merges_shared_work() {
         })
         .count();
     assert_eq!((filters, counts), (1, 1), "{}", dump::text(&c.graph));
-    assert_eq!(c.graph.branches.len(), 2, "only nMuon and Muon_pt are read");
+    // Muon_pt alone: the muons' counts come from its entry offsets (optimize/counters.rs).
+    assert_eq!(c.graph.branches.len(), 1, "only Muon_pt is read");
     insta::assert_snapshot!("cse_dot", dump::dot(&c.graph));
+}
+
+/// A collection's counts come from a loaded branch's entry offsets: its counter branch is
+/// read only when the script reads it itself, or when no branch of the collection is loaded.
+#[test]
+fn counter_branches_are_read_only_when_needed() {
+    let branches = |src: &str| -> Vec<String> {
+        let c = compile("t.ana", src, &CompileOptions::default()).expect("compiles");
+        let mut v: Vec<String> = c.graph.branches.iter().map(|b| b.name.clone()).collect();
+        v.sort();
+        v
+    };
+    let mu = "let mu = Muon{pt, eta}\n";
+    assert_eq!(
+        branches(&format!("{mu}hist a: sum(mu.pt) ~ Reg(5, 0, 5)\n")),
+        ["Muon_pt"]
+    );
+    assert_eq!(
+        branches(&format!("{mu}hist a: count(mu) ~ Reg(5, 0, 5)\n")),
+        ["nMuon"]
+    );
+    assert_eq!(
+        branches(&format!(
+            "{mu}hist a: sum(mu.eta) ~ Reg(5, 0, 5)\nhist n: nMuon ~ Reg(5, 0, 5)\n"
+        )),
+        ["Muon_eta", "nMuon"]
+    );
 }

@@ -1,6 +1,7 @@
 //! Graph optimizations, one pass per file, run in this order by [`optimize`]:
 //! `fold` (constant folding, re-sharing what folding makes equal), `hoist` (element-wise
-//! work on a combination's members done once per object instead, then gathered), `dce`
+//! work on a combination's members done once per object instead, then gathered),
+//! `counters` (a collection's counts from a loaded branch's entry offsets), `dce`
 //! (dead-node elimination), `branches` (keep only the branches the graph reads, in
 //! first-use order).
 //!
@@ -8,6 +9,7 @@
 //! Each pass rebuilds the node table; [`remap`] rewrites a node's references.
 
 mod branches;
+mod counters;
 mod dce;
 mod fold;
 mod hoist;
@@ -16,6 +18,7 @@ use crate::graph::*;
 use crate::lower::Builder;
 
 pub use branches::compact_branches;
+pub use counters::counters_from_offsets;
 pub use dce::eliminate_dead;
 pub use fold::fold_constants;
 pub use hoist::hoist_through_gathers;
@@ -26,6 +29,8 @@ pub fn optimize(graph: Graph) -> Graph {
     debug_assert!(g.validate().is_ok(), "fold broke the graph");
     let g = hoist_through_gathers(g);
     debug_assert!(g.validate().is_ok(), "hoist broke the graph");
+    let g = counters_from_offsets(g);
+    debug_assert!(g.validate().is_ok(), "counters broke the graph");
     let g = eliminate_dead(g);
     debug_assert!(g.validate().is_ok(), "dce broke the graph");
     let g = compact_branches(g);
