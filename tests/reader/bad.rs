@@ -192,3 +192,47 @@ fn unsupported_types_are_clear_errors() {
     assert_eq!(s.branch("vector_vector_int32").unwrap().phys, None);
     assert!(s.branch("vector_int32").unwrap().phys.is_some());
 }
+
+/// Set in the child process of `a_file_truncated_while_mapped_is_an_error_naming_it`.
+const TRUNCATE_CHILD: &str = "ANA_TEST_TRUNCATE_WHILE_MAPPED";
+
+#[test]
+fn a_file_truncated_while_mapped_is_an_error_naming_it() {
+    // Files are read through memory maps: a file that shrinks after it was opened raises
+    // SIGBUS on access, which must end the process with a message naming the file and
+    // status 1 (not "Bus error"). Run in a child process, which that ends.
+    if let Ok(path) = std::env::var(TRUNCATE_CHILD) {
+        let f = RootFile::open(Path::new(&path)).expect("opens");
+        let t = f.tree("Events").expect("tree");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .and_then(|w| w.set_len(4096))
+            .expect("truncate");
+        let r = t.read_column("Jet_pt", 0..t.entries());
+        // Not reached when the baskets were mapped; with a file read by `pread`, an error.
+        eprintln!("read after truncation: {:?}", r.err());
+        std::process::exit(3);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("shrinks.root");
+    // Large enough to be mapped (small files are read with `pread`).
+    let big = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/adl_synth_20k.root");
+    std::fs::copy(big, &path).expect("copy");
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "bad::a_file_truncated_while_mapped_is_an_error_naming_it",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(TRUNCATE_CHILD, &path)
+        .output()
+        .expect("runs the child");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&path.display().to_string()) && err.contains("changed size"),
+        "{err}"
+    );
+}

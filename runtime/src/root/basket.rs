@@ -33,15 +33,16 @@ impl Basket {
 
 /// The compressed bytes of a free basket with its parsed header, before decompression
 /// (separate so the benchmark can time decompression alone).
-pub(crate) struct RawBasket {
-    pub raw: Vec<u8>,
+pub(crate) struct RawBasket<'a> {
+    src: &'a Source,
+    pub raw: std::borrow::Cow<'a, [u8]>,
     pub keylen: usize,
     pub objlen: usize,
     pub nev: u32,
     pub last: usize,
 }
 
-pub(crate) fn fetch(src: &Source, b: &BranchMeta, i: usize) -> Res<RawBasket> {
+pub(crate) fn fetch<'a>(src: &'a Source, b: &BranchMeta, i: usize) -> Res<RawBasket<'a>> {
     let (Some(&seek), Some(&bytes)) = (b.basket_seek.get(i), b.basket_bytes.get(i)) else {
         return Err(Bad(format!("no basket {i}")));
     };
@@ -67,6 +68,7 @@ pub(crate) fn fetch(src: &Source, b: &BranchMeta, i: usize) -> Res<RawBasket> {
     let keylen = key.keylen as usize;
     let last = usize::try_from(last).map_err(|_| Bad(format!("negative fLast {last}")))?;
     Ok(RawBasket {
+        src,
         raw,
         keylen,
         objlen: key.objlen as usize,
@@ -75,7 +77,13 @@ pub(crate) fn fetch(src: &Source, b: &BranchMeta, i: usize) -> Res<RawBasket> {
     })
 }
 
-impl RawBasket {
+impl Drop for RawBasket<'_> {
+    fn drop(&mut self) {
+        self.src.release(&self.raw);
+    }
+}
+
+impl RawBasket<'_> {
     pub(crate) fn payload(&self) -> &[u8] {
         self.raw.get(self.keylen..).unwrap_or_default()
     }

@@ -21,6 +21,7 @@ mod directory;
 mod io;
 mod layout;
 mod objects;
+mod sigbus;
 mod tree;
 mod whole;
 
@@ -162,7 +163,7 @@ impl RootFile {
             file: file_name.clone(),
             source,
         })?;
-        let src = Source::new(file).map_err(|source| RootError::Open {
+        let src = Source::new(file, &file_name).map_err(|source| RootError::Open {
             file: file_name.clone(),
             source,
         })?;

@@ -476,7 +476,7 @@ impl Tree {
                 ),
             });
         }
-        let raws: Vec<(usize, &Range<u64>, RawBasket, usize)> = map_baskets(ks, |(k, span)| {
+        let raws: Vec<(usize, &Range<u64>, RawBasket<'_>, usize)> = map_baskets(ks, |(k, span)| {
             let k = *k;
             let raw = basket::fetch(&self.inner.src, b, k).map_err(|e| corrupt(k, e))?;
             let border = raw.border().map_err(|e| corrupt(k, e))?;

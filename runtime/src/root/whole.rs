@@ -32,7 +32,7 @@ impl Builder {
     pub(crate) fn append_whole(
         &mut self,
         layout: &Layout,
-        raw: &RawBasket,
+        raw: &RawBasket<'_>,
         counts: Option<&[u32]>,
     ) -> Res<()> {
         let border = raw.border()?;
@@ -178,7 +178,7 @@ fn inflate_blocks<T: FromBigEndian>(v: &mut Vec<T>, payload: &[u8], objlen: usiz
 /// entry-offset table `table` (the bytes after `border`), from `counts`, or from the layout.
 fn entries(
     layout: &Layout,
-    raw: &RawBasket,
+    raw: &RawBasket<'_>,
     border: usize,
     table: &[u8],
     offsets: &mut Option<Vec<u32>>,
