@@ -1055,12 +1055,33 @@ impl Translator<'_, '_> {
             }
             NodeKind::Gather { index, value } => {
                 let idx = self.val(*index)?;
-                self.gather(idx, *value, ty)
+                if self.never_missing(*index) {
+                    self.read_elem(*value, idx)
+                } else {
+                    self.gather(idx, *value, ty)
+                }
             }
             NodeKind::ReduceInner { op, space, value } => {
                 self.reduce_inner(id, *op, *space, *value)
             }
             _ => Err(unsupported(id, "this node inside an element loop")),
+        }
+    }
+
+    /// Whether the reference `index` always points at an element: the parent of an element
+    /// of a filtered or sorted collection, a combination or a cross product (the kernel
+    /// writes those indices itself); not a concatenation's (-1 on the other side) nor a
+    /// picked object's (-1 when there is none).
+    fn never_missing(&self, index: NodeId) -> bool {
+        match self.g.node(index).kind {
+            NodeKind::ParentIndex { space, .. } => matches!(
+                self.g.node(space).kind,
+                NodeKind::Filter { .. }
+                    | NodeKind::Sort { .. }
+                    | NodeKind::Combinations { .. }
+                    | NodeKind::Cartesian { .. }
+            ),
+            _ => false,
         }
     }
 
