@@ -13,26 +13,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// Chunks allocate and free large column buffers; glibc's allocator returns them to the kernel
-// and faults fresh zeroed pages in for the next chunk (measured: reading spent ~20% in page
-// faults). mimalloc keeps them (bench: reading 1.5x -> 1.2x of decompression alone), if it
-// does not purge them between chunks: see `keep_freed_memory`.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// mimalloc returns freed memory to the kernel after a delay (10 ms by default): the next
-/// chunk's buffers then come back as fresh pages the kernel must zero (measured: 29% of a
-/// run's CPU in `clear_page` with the default). Even a 1 s delay left 21k page faults on 10M
-/// events (mimalloc v3 purges arena pages on its own schedule); never purging leaves 5k, all
-/// while the heap first grows, and takes 13% less CPU. Memory stays bounded: the heap keeps
-/// what the chunks in flight use at most, reused chunk after chunk.
-fn keep_freed_memory() {
-    // `mi_option_purge_delay` in mimalloc.h (v2 and v3); the binding does not name it.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: sets a plain integer option; mimalloc documents it as callable at any time.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, -1) };
-}
-
 #[derive(Parser)]
 #[command(
     name = "ana",
@@ -88,7 +68,7 @@ impl<E: Into<miette::Report>> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
-    keep_freed_memory();
+    ana_runtime::memory::keep_freed_memory();
     install_miette_hook();
     let cli = Cli::parse();
     let result = match cli.command {

@@ -26,9 +26,6 @@ use ana_compiler::{CompileOptions, compile};
 use ana_runtime::interp::Interpreter;
 use ana_runtime::root::RootFile;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const REPEAT: usize = 25;
 const REPS: usize = 7;
 
@@ -61,6 +58,8 @@ fn time_engine(
 }
 
 fn main() {
+    // The allocator settings `ana` runs with (cli/main.rs).
+    ana_runtime::memory::keep_freed_memory();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let tree = RootFile::open(&root.join("tests/data/adl_synth_20k.root"))
         .and_then(|f| f.tree("Events"))

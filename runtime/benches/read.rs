@@ -21,10 +21,6 @@ use ana_runtime::exec::DEFAULT_CHUNK_BYTES;
 use ana_runtime::root::{RootFile, Tree};
 use rayon::prelude::*;
 
-// The allocator `ana` uses, so that the figures are the CLI's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// The branches `ana run examples/dimuon.ana` reads (the muons' counts come from their entry
 /// offsets: `nMuon` is not read, see `optimize/counters.rs`).
 const BRANCHES: [&str; 5] = [
@@ -44,8 +40,7 @@ struct Task<'a> {
 fn main() {
     // As `ana` does (cli/main.rs): keep freed chunk buffers instead of returning them to
     // the kernel, so that each chunk does not fault in fresh zeroed pages.
-    // SAFETY: sets a plain integer option (15: `mi_option_purge_delay` in mimalloc.h).
-    unsafe { libmimalloc_sys::mi_option_set(15, -1) };
+    ana_runtime::memory::keep_freed_memory();
     let mut threads = vec![1, 2];
     let mut reps = 3;
     let mut files = Vec::new();

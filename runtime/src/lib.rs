@@ -3,5 +3,6 @@
 
 pub mod exec;
 pub mod interp;
+pub mod memory;
 pub mod output;
 pub mod root;
