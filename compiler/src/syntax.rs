@@ -651,15 +651,7 @@ impl Builder<'_> {
                 _ => operands.push(self.expr(p)?),
             }
         }
-        let mut acc = operands.pop()?;
-        while let Some(lhs) = operands.pop() {
-            let span = lhs.span.to(acc.span);
-            acc = Expr {
-                kind: ExprKind::Binary(op, Box::new(lhs), Box::new(acc)),
-                span,
-            };
-        }
-        Some(acc)
+        nest_right(op, operands)
     }
 
     /// `a ** b ** c` is `a ** (b ** c)`.
@@ -671,15 +663,7 @@ impl Builder<'_> {
                 operands.push(self.expr(p)?);
             }
         }
-        let mut acc = operands.pop()?;
-        while let Some(lhs) = operands.pop() {
-            let span = lhs.span.to(acc.span);
-            acc = Expr {
-                kind: ExprKind::Binary(BinOp::Pow, Box::new(lhs), Box::new(acc)),
-                span,
-            };
-        }
-        Some(acc)
+        nest_right(BinOp::Pow, operands)
     }
 
     /// `a < b <= c` means `a < b and b <= c`, as in Python.
@@ -705,18 +689,11 @@ impl Builder<'_> {
             });
             prev = rhs;
         }
-        // Nested to the right, as `and` chains are (see `logical_chain`).
-        let Some(mut acc) = cmps.pop() else {
+        if cmps.is_empty() {
             return Some(prev);
-        };
-        while let Some(cmp) = cmps.pop() {
-            let span = cmp.span.to(acc.span);
-            acc = Expr {
-                kind: ExprKind::Binary(BinOp::And, Box::new(cmp), Box::new(acc)),
-                span,
-            };
         }
-        Some(acc)
+        // Nested to the right, as `and` chains are (see `logical_chain`).
+        nest_right(BinOp::And, cmps)
     }
 
     fn expr(&mut self, pair: Pair<Rule>) -> Option<Expr> {
@@ -858,4 +835,17 @@ impl Builder<'_> {
         };
         Some(Expr { kind, span })
     }
+}
+
+/// `x0 op (x1 op (... op xn))`; `None` for no operands.
+fn nest_right(op: BinOp, mut operands: Vec<Expr>) -> Option<Expr> {
+    let mut acc = operands.pop()?;
+    while let Some(lhs) = operands.pop() {
+        let span = lhs.span.to(acc.span);
+        acc = Expr {
+            kind: ExprKind::Binary(op, Box::new(lhs), Box::new(acc)),
+            span,
+        };
+    }
+    Some(acc)
 }

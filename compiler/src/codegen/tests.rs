@@ -460,21 +460,26 @@ fn sample_events() -> Vec<Vec<Mu>> {
     events
 }
 
-#[test]
-fn dimuon_matches_direct_computation() {
-    let g = dimuon();
-    let k = Kernel::compile(&g).expect("compiles");
-    let events = sample_events();
-    let cols = dimuon_input(&events);
-    let mut out = ChunkOutput::new(&g);
+/// Runs the dimuon kernel over `events` as one chunk, adding into `out`.
+fn run_dimuon(k: &Kernel, events: &[Vec<Mu>], out: &mut ChunkOutput) {
+    let cols = dimuon_input(events);
     k.run_chunk(
         ChunkInput {
             n_events: events.len(),
             columns: &cols,
         },
-        &mut out,
+        out,
     )
     .expect("runs");
+}
+
+#[test]
+fn dimuon_matches_direct_computation() {
+    let g = dimuon();
+    let k = Kernel::compile(&g).expect("compiles");
+    let events = sample_events();
+    let mut out = ChunkOutput::new(&g);
+    run_dimuon(&k, &events, &mut out);
     let want = dimuon_expected(&g, &events);
     assert_eq!(out.hists, want.hists);
     assert_eq!(out.cutflow, want.cutflow);
@@ -496,15 +501,7 @@ fn table_buffers_grow_past_the_rows_of_earlier_chunks() {
     let many: Vec<Vec<Mu>> = (0..40).flat_map(|_| few.clone()).collect();
     let mut out = ChunkOutput::new(&g);
     for events in [&few, &many, &few] {
-        let cols = dimuon_input(events);
-        k.run_chunk(
-            ChunkInput {
-                n_events: events.len(),
-                columns: &cols,
-            },
-            &mut out,
-        )
-        .expect("runs");
+        run_dimuon(&k, events, &mut out);
     }
     let all: Vec<Vec<Mu>> = few.iter().chain(&many).chain(&few).cloned().collect();
     let want = dimuon_expected(&g, &all);
