@@ -4,7 +4,8 @@
 //! p.mass < 120`).
 //!
 //! Input: the graph, the plan's loop items, and which element values are kept in scratch
-//! buffers. Output: a [`Lazy`]: per lazy node, the nodes each of its sides computes.
+//! buffers. Output: a [`Lazy`]: per lazy node, the nodes each of its sides computes; and
+//! [`Translator::lazy_value`], which emits a lazy node with its sides in branches.
 //! Why this is safe: every node is total, so computing a value only where it is read changes
 //! no result. A node is put on a side only when that side is the only reader of its value
 //! (every reader is on the same side, in the same loop, and the value is not kept in a
@@ -20,9 +21,13 @@
 
 use std::collections::{HashMap, HashSet};
 
+use cranelift_codegen::ir::{InstBuilder, Value};
+
 use crate::graph::{BinaryOp, Graph, NodeId, NodeKind, UnaryOp};
 
+use super::CodegenError;
 use super::plan::Item;
+use super::translate::{I8, Translator, clif_type, internal};
 
 /// A side is made lazy only when the work it skips costs at least this much (in units of
 /// a simple arithmetic instruction): a branch the CPU mispredicts costs about as much as a
@@ -167,4 +172,56 @@ pub(crate) fn lazy(graph: &Graph, items: &[Item], stored: &[bool]) -> Lazy {
         }
     }
     out
+}
+
+impl Translator<'_, '_> {
+    /// A lazy `and`, `or` or `select`: each side's nodes are computed in a
+    /// block entered only when the condition picks that side; the result is the merge
+    /// block's parameter.
+    pub(crate) fn lazy_value(
+        &mut self,
+        id: NodeId,
+        sides: &[Vec<NodeId>; 2],
+    ) -> Result<Value, CodegenError> {
+        // Per arm (condition true, false): the value it yields and the side computing it;
+        // an arm without one yields the condition itself (`and`: false, `or`: true).
+        let (cond, arms, ty) = match self.g.node(id).kind {
+            NodeKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } => (lhs, [Some((rhs, 0)), None], I8),
+            NodeKind::Binary {
+                op: BinaryOp::Or,
+                lhs,
+                rhs,
+            } => (lhs, [None, Some((rhs, 0))], I8),
+            NodeKind::Select { cond, then, else_ } => (
+                cond,
+                [Some((then, 0)), Some((else_, 1))],
+                clif_type(self.scalar(id)?),
+            ),
+            _ => return Err(internal(format!("%{} cannot be lazy", id.0))),
+        };
+        let c = self.val(cond)?;
+        let merge = self.b.create_block();
+        let result = self.b.append_block_param(merge, ty);
+        let blocks = [self.b.create_block(), self.b.create_block()];
+        self.b.ins().brif(c, blocks[0], &[], blocks[1], &[]);
+        for (arm, block) in arms.into_iter().zip(blocks) {
+            self.b.switch_to_block(block);
+            let v = match arm {
+                Some((value, side)) => {
+                    for &n in &sides[side] {
+                        self.emit_in_loop(n, None)?;
+                    }
+                    self.val(value)?
+                }
+                None => c,
+            };
+            self.b.ins().jump(merge, &[v.into()]);
+        }
+        self.b.switch_to_block(merge);
+        Ok(result)
+    }
 }

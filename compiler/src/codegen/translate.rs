@@ -865,7 +865,7 @@ impl Translator<'_, '_> {
         }
     }
 
-    fn emit_in_loop(
+    pub(crate) fn emit_in_loop(
         &mut self,
         id: NodeId,
         acc: Option<(Variable, Option<Variable>)>,
@@ -975,52 +975,6 @@ impl Translator<'_, '_> {
             }
         }
         Ok(())
-    }
-
-    /// A lazy `and`, `or` or `select` (see `lazy`): each side's nodes are computed in a
-    /// block entered only when the condition picks that side; the result is the merge
-    /// block's parameter.
-    fn lazy_value(&mut self, id: NodeId, sides: &[Vec<NodeId>; 2]) -> Result<Value, CodegenError> {
-        // Per arm (condition true, false): the value it yields and the side computing it;
-        // an arm without one yields the condition itself (`and`: false, `or`: true).
-        let (cond, arms, ty) = match self.g.node(id).kind {
-            NodeKind::Binary {
-                op: BinaryOp::And,
-                lhs,
-                rhs,
-            } => (lhs, [Some((rhs, 0)), None], I8),
-            NodeKind::Binary {
-                op: BinaryOp::Or,
-                lhs,
-                rhs,
-            } => (lhs, [None, Some((rhs, 0))], I8),
-            NodeKind::Select { cond, then, else_ } => (
-                cond,
-                [Some((then, 0)), Some((else_, 1))],
-                clif_type(self.scalar(id)?),
-            ),
-            _ => return Err(internal(format!("%{} cannot be lazy", id.0))),
-        };
-        let c = self.val(cond)?;
-        let merge = self.b.create_block();
-        let result = self.b.append_block_param(merge, ty);
-        let blocks = [self.b.create_block(), self.b.create_block()];
-        self.b.ins().brif(c, blocks[0], &[], blocks[1], &[]);
-        for (arm, block) in arms.into_iter().zip(blocks) {
-            self.b.switch_to_block(block);
-            let v = match arm {
-                Some((value, side)) => {
-                    for &n in &sides[side] {
-                        self.emit_in_loop(n, None)?;
-                    }
-                    self.val(value)?
-                }
-                None => c,
-            };
-            self.b.ins().jump(merge, &[v.into()]);
-        }
-        self.b.switch_to_block(merge);
-        Ok(result)
     }
 
     /// A value node (event or element of the open loop): its value, from its operands.
