@@ -23,6 +23,9 @@ pub(crate) type Res<T> = Result<T, Bad>;
 /// its few baskets (the reader's damaged-file test, 50k small files: 1.5x the time mapped).
 const MIN_MAPPED: u64 = 1 << 20;
 
+/// The window a page fault maps around itself (Linux's default `fault_around_bytes`).
+const FAULT_AROUND: usize = 64 << 10;
+
 /// The file, mapped into memory (baskets are decompressed straight from the page cache);
 /// or read with `pread` where it cannot be mapped; or its bytes in memory (fuzzing, tests).
 #[derive(Debug)]
@@ -72,17 +75,23 @@ impl Source {
             return;
         };
         let offset = (bytes.as_ptr() as usize).wrapping_sub(map.as_ptr() as usize);
-        if offset
+        let Some(end) = offset
             .checked_add(bytes.len())
-            .is_some_and(|end| end <= map.len())
-        {
-            // SAFETY: the map is read-only and never written, so dropping its pages loses
-            // nothing: a later read faults the same file bytes back in (a reader of a page
-            // shared with a neighbouring basket just takes that fault).
-            let _ = unsafe {
-                map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, offset, bytes.len())
-            };
-        }
+            .filter(|&end| end <= map.len())
+        else {
+            return;
+        };
+        // A page fault maps the cached pages around it too, within an aligned 64 KiB window
+        // (Linux's `fault_around_bytes`): those of neighbouring baskets of branches never
+        // read would otherwise stay mapped, and resident memory would grow with the files.
+        let start = offset & !(FAULT_AROUND - 1);
+        let end = end.next_multiple_of(FAULT_AROUND).min(map.len());
+        // SAFETY: the map is read-only and never written, so dropping its pages loses
+        // nothing: a later read faults the same file bytes back in (a reader of a page
+        // shared with a neighbouring basket just takes that fault).
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+        };
     }
 
     /// `n` bytes at `offset`; an error (not a short read) when they run past the end.
