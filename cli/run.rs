@@ -37,7 +37,7 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Entries per chunk (grouped and cut at basket boundaries; default: about 16 MB of
+    /// Entries per chunk (grouped and cut at basket boundaries; default: about 4 MB of
     /// decoded data). Below the baskets' size, baskets are decompressed more than once.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub chunk_entries: Option<u64>,

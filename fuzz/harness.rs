@@ -24,7 +24,7 @@ pub fn script(data: &[u8]) {
         .iter()
         .map(|b| ana_compiler::abi::InputColumn {
             data: empty_column(b.phys),
-            offsets: b.jagged.then(|| vec![0; 4]),
+            offsets: b.jagged.then(|| vec![0; 4].into()),
         })
         .collect();
     let input = ChunkInput {

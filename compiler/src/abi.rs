@@ -48,11 +48,17 @@ impl ColumnData {
 /// One branch over a chunk's entries: flat values, plus entry offsets for a jagged branch
 /// (`offsets.len() == entries + 1`, `offsets[0] == 0`, non-decreasing, last == values).
 /// A `vector<vector<T>>` branch is not an engine input (the reader serves it to `inspect`).
+/// Branches with the same counter (`Muon_pt`, `Muon_eta`, ... of `nMuon`) may share one
+/// offsets array: the reader builds it once per chunk, and engines skip comparing an array
+/// with itself.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputColumn {
     pub data: ColumnData,
-    pub offsets: Option<Vec<u32>>,
+    pub offsets: Option<Offsets>,
 }
+
+/// Entry offsets, shareable between the columns of one chunk.
+pub type Offsets = std::sync::Arc<Vec<u32>>;
 
 /// What an engine reads for one chunk: `columns[b]` is branch `BranchId(b)` of the graph.
 #[derive(Clone, Copy, Debug)]

@@ -2,7 +2,7 @@
 //! time to merely decompress the same baskets.
 //!
 //! Run: `cargo bench -p ana-runtime --bench read -- [--threads N] [--reps R] FILE.root...`
-//! Method: the files' `Events` trees are cut into the chunks `ana run` would use (about 16 MB
+//! Method: the files' `Events` trees are cut into the chunks `ana run` would use (about 4 MB
 //! of decoded data, at basket boundaries); on a rayon pool of N threads every (chunk, branch)
 //! is either decompressed only (`decompress`) or decompressed and decoded into flat values
 //! and offsets (`read`). Each is run once as warm-up (the files are then in the page cache),

@@ -762,7 +762,7 @@ pub fn columns(seed: u64) -> (usize, Vec<InputColumn>) {
     let (ta, tb, tv) = (total(&na), total(&nb), total(&nv));
     let jag = |data: ColumnData, c: &[usize]| InputColumn {
         data,
-        offsets: Some(offsets(c)),
+        offsets: Some(offsets(c).into()),
     };
     let flat = |data: ColumnData| InputColumn {
         data,

@@ -141,7 +141,7 @@ fn exploding_combinations_are_refused_with_a_hint() {
             },
             true => InputColumn {
                 data: ColumnData::F32(vec![1.0; 60]),
-                offsets: Some(vec![0, 60]),
+                offsets: Some(vec![0, 60].into()),
             },
         })
         .collect();

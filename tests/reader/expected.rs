@@ -48,9 +48,10 @@ fn counts(offsets: &[u32]) -> Vec<u8> {
 /// [entries, dtype, n values, values hash, counts hash, first value], as the fixture has it.
 fn summary(entries: u64, v: &Values) -> Value {
     let (data, count_bytes) = match v {
-        Values::Column(InputColumn { data, offsets }) => {
-            (data, offsets.as_deref().map(counts).unwrap_or_default())
-        }
+        Values::Column(InputColumn { data, offsets }) => (
+            data,
+            offsets.as_deref().map(|o| counts(o)).unwrap_or_default(),
+        ),
         Values::Nested(n) => {
             let mut c = counts(&n.outer);
             c.extend(counts(&n.inner));
@@ -120,7 +121,9 @@ fn concat(parts: Vec<Values>) -> Values {
         match (&mut acc, p) {
             (Values::Column(a), Values::Column(b)) => {
                 extend(&mut a.data, b.data);
-                if let (Some(ao), Some(bo)) = (a.offsets.as_mut(), b.offsets) {
+                if let (Some(ao), Some(bo)) =
+                    (a.offsets.as_mut().map(std::sync::Arc::make_mut), b.offsets)
+                {
                     let base = *ao.last().unwrap();
                     ao.extend(bo[1..].iter().map(|o| o + base));
                 }
@@ -243,4 +246,64 @@ fn every_numeric_branch_equals_uproot() {
         failures.join("\n")
     );
     assert!(checked > 2000, "only {checked} branches checked");
+}
+
+/// A chunk's branches read one after the other with shared offsets (as `ana run` reads
+/// them) equal the branches read alone, and branches with the same counter hold one array.
+#[test]
+fn branches_with_one_counter_share_their_offsets() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    for (path, min_shared) in [
+        (root.join("tests/data/adl_synth_20k.root"), 1),
+        (
+            crate::data("Run2012BC_DoubleMuParked_Muons_1000evts.root"),
+            1,
+        ),
+        // Embedded baskets take the general path: each branch builds its own offsets.
+        (crate::data("nanoAOD_2015_CMS_Open_Data_ttbar.root"), 0),
+    ] {
+        let file = RootFile::open(&path).expect("opens");
+        let tree = file.tree("Events").expect("Events");
+        let names: Vec<String> = tree
+            .branches()
+            .into_iter()
+            .filter(|b| b.counter.is_some() && b.elem.is_some())
+            .map(|b| b.name)
+            .take(40)
+            .collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut shared_pairs = 0;
+        for chunk in tree.chunks(&refs, 1 << 20).expect("chunks") {
+            let mut shared = ana_runtime::root::SharedOffsets::default();
+            let cols: Vec<InputColumn> = names
+                .iter()
+                .map(|b| {
+                    tree.read_column_shared(b, chunk.clone(), &mut shared)
+                        .expect("shared read")
+                })
+                .collect();
+            for (i, (b, col)) in names.iter().zip(&cols).enumerate() {
+                let alone = tree.read_column(b, chunk.clone()).expect("read alone");
+                assert_eq!(col, &alone, "{b} in {}", path.display());
+                let o = col.offsets.as_ref().expect("jagged");
+                shared_pairs += cols[..i]
+                    .iter()
+                    .filter(|c| {
+                        c.offsets
+                            .as_ref()
+                            .is_some_and(|p| std::sync::Arc::ptr_eq(p, o))
+                    })
+                    .count()
+                    .min(1);
+            }
+        }
+        assert!(
+            shared_pairs >= min_shared,
+            "{}: {shared_pairs} branches shared offsets",
+            path.display()
+        );
+        if min_shared == 0 {
+            assert_eq!(shared_pairs, 0, "embedded baskets share nothing");
+        }
+    }
 }

@@ -348,7 +348,7 @@ pub(crate) fn dimuon_input(events: &[Vec<Mu>]) -> Vec<InputColumn> {
     }
     let flat = |f: fn(&Mu) -> f32| InputColumn {
         data: ColumnData::F32(events.iter().flatten().map(f).collect()),
-        offsets: Some(offsets.clone()),
+        offsets: Some(offsets.clone().into()),
     };
     vec![
         InputColumn {
@@ -361,7 +361,7 @@ pub(crate) fn dimuon_input(events: &[Vec<Mu>]) -> Vec<InputColumn> {
         flat(|m| m.3),
         InputColumn {
             data: ColumnData::I32(events.iter().flatten().map(|m| m.4).collect()),
-            offsets: Some(offsets.clone()),
+            offsets: Some(offsets.clone().into()),
         },
     ]
 }
@@ -552,7 +552,7 @@ fn refuses_inconsistent_input() {
     assert!(jagged.len() >= 2);
     for b in jagged {
         let mut cols = dimuon_input(&events);
-        cols[b].offsets.as_mut().expect("jagged")[e2 + 1] -= 1;
+        std::sync::Arc::make_mut(cols[b].offsets.as_mut().expect("jagged"))[e2 + 1] -= 1;
         let e = k
             .run_chunk(
                 ChunkInput {

@@ -56,8 +56,10 @@ pub struct RunConfig {
     pub keep_going: bool,
 }
 
-/// Decoded bytes per chunk that sources aim for when no `chunk_entries` is given.
-pub const DEFAULT_CHUNK_BYTES: u64 = 16 << 20;
+/// Decoded bytes per chunk that sources aim for when no `chunk_entries` is given: about what
+/// a core's L2 cache holds, so that the kernel reads the columns decompression just wrote
+/// from the cache (16 MB chunks: dimuon 10M events 2-4% slower, on 1 and 2 threads).
+pub const DEFAULT_CHUNK_BYTES: u64 = 4 << 20;
 
 impl RunConfig {
     pub fn new(out_dir: impl Into<PathBuf>) -> RunConfig {

@@ -338,7 +338,7 @@ pub fn dimuon_input(events: &[Vec<Mu>]) -> Vec<InputColumn> {
     }
     let jag = |data| InputColumn {
         data,
-        offsets: Some(offsets.clone()),
+        offsets: Some(offsets.clone().into()),
     };
     let mut out = vec![InputColumn {
         data: ColumnData::I32(events.iter().map(|e| e.len() as i32).collect()),
@@ -531,7 +531,7 @@ fn eval_x(events: &[Vec<f64>], f: impl FnOnce(&mut Builder, NodeId, NodeId)) -> 
     }
     let cols = [InputColumn {
         data: ColumnData::F64(data),
-        offsets: Some(offsets),
+        offsets: Some(offsets.into()),
     }];
     let mut out = ChunkOutput::new(&b.g);
     Interpreter::new(&b.g)

@@ -4,7 +4,7 @@
 //! `vector<vector<T>>`). Invariant: no allocation per entry; every slice bound was checked
 //! against the basket's data first, so lying offsets give an error, never a panic.
 
-use ana_compiler::abi::{ColumnData, InputColumn};
+use ana_compiler::abi::{ColumnData, InputColumn, Offsets};
 
 use super::basket::Basket;
 use super::io::{Bad, Res};
@@ -59,6 +59,9 @@ pub(crate) fn append_be(data: &mut ColumnData, bytes: &[u8]) {
 pub(crate) struct Builder {
     pub data: ColumnData,
     pub offsets: Option<Vec<u32>>,
+    /// Instead of `offsets`: those of a branch with the same counter read before in the
+    /// chunk, and how many of their entries this column's baskets have matched so far.
+    pub shared: Option<(Offsets, usize)>,
     /// For `vector<vector<T>>`: inner-list offsets (outer offsets index into these).
     pub inner: Option<Vec<u32>>,
 }
@@ -106,6 +109,7 @@ impl Builder {
         Builder {
             data: empty(layout.elem(), cap_values),
             offsets,
+            shared: None,
             inner,
         }
     }
@@ -113,7 +117,10 @@ impl Builder {
     pub(crate) fn finish(self) -> InputColumn {
         InputColumn {
             data: self.data,
-            offsets: self.offsets,
+            offsets: match self.shared {
+                Some((o, _)) => Some(o),
+                None => self.offsets.map(Offsets::new),
+            },
         }
     }
 

@@ -7,7 +7,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use ana_compiler::abi::{ColumnData, InputColumn};
+use ana_compiler::abi::{ColumnData, InputColumn, Offsets};
 use ana_compiler::schema::{Schema, SchemaBranch};
 use rayon::prelude::*;
 
@@ -21,7 +21,7 @@ use super::objects::{self, BranchMeta, TreeMeta};
 use super::{Location, RootError};
 
 /// The most a column reserves ahead of decompressing (bytes, or entries), whatever the
-/// file's headers claim; chunks hold about 16 MB.
+/// file's headers claim; chunks hold about 4 MB.
 const MAX_RESERVE: usize = 256 << 20;
 
 #[derive(Clone, Debug)]
@@ -40,6 +40,17 @@ struct Inner {
 }
 
 /// What `inspect` shows of a branch.
+/// The entry offsets of the branches read so far for one chunk, by counter branch (see
+/// [`Tree::read_column_shared`]).
+#[derive(Debug, Default)]
+pub struct SharedOffsets(Vec<(String, Offsets)>);
+
+impl SharedOffsets {
+    fn get(&self, counter: &str) -> Option<&Offsets> {
+        self.0.iter().find(|(c, _)| c == counter).map(|(_, o)| o)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct BranchInfo {
     pub name: String,
@@ -304,21 +315,42 @@ impl Tree {
     /// The branch's values for entries `range`, as an engine column: flat values plus
     /// offsets (starting at 0) for jagged branches.
     pub fn read_column(&self, branch: &str, range: Range<u64>) -> Result<InputColumn, RootError> {
+        self.read_column_shared(branch, range, &mut SharedOffsets::default())
+    }
+
+    /// `read_column` for one of a chunk's branches, read one after the other: a branch whose
+    /// counter is in `shared` is checked against those offsets and shares them (one array for
+    /// `Muon_pt`, `Muon_eta`, ... instead of one each); a branch that builds its own adds them.
+    pub fn read_column_shared(
+        &self,
+        branch: &str,
+        range: Range<u64>,
+        shared: &mut SharedOffsets,
+    ) -> Result<InputColumn, RootError> {
         let (b, layout) = self.find(branch)?;
-        match layout {
-            Ok(Layout::VectorVector(_)) => Err(RootError::Unsupported {
-                at: self.at(Some(branch), None),
-                type_name: b.class_name.clone(),
-                reason: Some("vectors of vectors are not an engine input".to_string()),
-            }),
-            _ => Ok(self.read(b, layout, range)?.finish()),
+        let counter = match layout {
+            Ok(Layout::VectorVector(_)) => {
+                return Err(RootError::Unsupported {
+                    at: self.at(Some(branch), None),
+                    type_name: b.class_name.clone(),
+                    reason: Some("vectors of vectors are not an engine input".to_string()),
+                });
+            }
+            Ok(Layout::Counted { counter, .. }) => Some(counter.as_str()),
+            _ => None,
+        };
+        let known = counter.and_then(|c| shared.get(c)).cloned();
+        let col = self.read(b, layout, range, known.as_ref())?.finish();
+        if let (Some(c), None, Some(o)) = (counter, known, &col.offsets) {
+            shared.0.push((c.to_string(), o.clone()));
         }
+        Ok(col)
     }
 
     /// Values of any readable branch, including `vector<vector<T>>` (for `inspect`).
     pub fn read_values(&self, branch: &str, range: Range<u64>) -> Result<Values, RootError> {
         let (b, layout) = self.find(branch)?;
-        let b = self.read(b, layout, range)?;
+        let b = self.read(b, layout, range, None)?;
         Ok(match b.inner {
             Some(inner) => Values::Nested(Nested {
                 data: b.data,
@@ -329,11 +361,13 @@ impl Tree {
         })
     }
 
+    /// `shared`: offsets to check the branch's against and share (see `read_column_shared`).
     fn read(
         &self,
         b: &BranchMeta,
         layout: &Result<Layout, String>,
         range: Range<u64>,
+        shared: Option<&Offsets>,
     ) -> Result<Builder, RootError> {
         let name = b.name.as_str();
         let layout = match layout {
@@ -388,7 +422,7 @@ impl Tree {
                 *k < b.basket_seek.len() && span.start >= range.start && span.end <= range.end
             });
         if whole {
-            return self.read_whole(b, layout, &ks, range);
+            return self.read_whole(b, layout, &ks, range, shared);
         }
         let src = &self.inner.src;
         let baskets: Vec<Result<Basket, RootError>> = map_baskets(&ks, |(k, span)| {
@@ -461,6 +495,7 @@ impl Tree {
         layout: &Layout,
         ks: &[(usize, Range<u64>)],
         range: Range<u64>,
+        shared: Option<&Offsets>,
     ) -> Result<Builder, RootError> {
         let corrupt = |k: usize, Bad(message): Bad| RootError::Corrupt {
             at: self.at(Some(&b.name), Some(k)),
@@ -513,7 +548,25 @@ impl Tree {
             .min(MAX_RESERVE)
             .div_ceil(size);
         let cap_entries = ((range.end - range.start) as usize).min(values.min(MAX_RESERVE) + 1);
-        let mut out = Builder::new(layout, cap_values, cap_entries);
+        // Baskets with entry-offset tables are checked against shared offsets as they are
+        // read (other layouts build their own, which engines then compare).
+        let share = match (shared, layout, &counts) {
+            (Some(o), Layout::Counted { per: 1, .. }, None)
+                if o.len() as u64 == range.end - range.start + 1 =>
+            {
+                Some(o)
+            }
+            _ => None,
+        };
+        let mut out = Builder::new(
+            layout,
+            cap_values,
+            if share.is_some() { 0 } else { cap_entries },
+        );
+        if let Some(o) = share {
+            out.offsets = None;
+            out.shared = Some((o.clone(), 0));
+        }
         for (k, span, raw, _) in &raws {
             // Every span lies in `range` (checked by the caller).
             let c = counts.as_ref().and_then(|c| {

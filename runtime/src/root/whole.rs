@@ -17,7 +17,7 @@
 
 use std::mem::MaybeUninit;
 
-use ana_compiler::abi::ColumnData;
+use ana_compiler::abi::{ColumnData, Offsets};
 use bytemuck::Pod;
 
 use super::basket::RawBasket;
@@ -37,21 +37,23 @@ impl Builder {
     ) -> Res<()> {
         let border = raw.border()?;
         let payload = raw.payload();
-        let layout_entries = |offsets: &mut Option<Vec<u32>>, table: &[u8]| {
-            entries(layout, raw, border, table, offsets, counts)
+        let layout_entries = |offsets: &mut Option<Vec<u32>>,
+                              shared: &mut Option<(Offsets, usize)>,
+                              table: &[u8]| {
+            entries(layout, raw, border, table, offsets, shared, counts)
         };
         if payload.len() == raw.objlen {
             // Stored uncompressed: one pass copies and swaps.
             let table = payload.get(border..).unwrap_or_default();
-            let (a, z) = layout_entries(&mut self.offsets, table)?;
+            let (a, z) = layout_entries(&mut self.offsets, &mut self.shared, table)?;
             let values = payload
                 .get(a..z)
                 .ok_or_else(|| Bad::new("internal: values outside the basket"))?;
             append_be(&mut self.data, values);
             return Ok(());
         }
-        let offsets = &mut self.offsets;
-        let entries = |bytes: &[u8]| layout_entries(offsets, bytes);
+        let (offsets, shared) = (&mut self.offsets, &mut self.shared);
+        let entries = |bytes: &[u8]| layout_entries(offsets, shared, bytes);
         let objlen = raw.objlen;
         match &mut self.data {
             ColumnData::I8(v) => inflate(v, payload, objlen, border, entries),
@@ -182,6 +184,7 @@ fn entries(
     border: usize,
     table: &[u8],
     offsets: &mut Option<Vec<u32>>,
+    shared: &mut Option<(Offsets, usize)>,
     counts: Option<&[u32]>,
 ) -> Res<(usize, usize)> {
     let nev = raw.nev as usize;
@@ -207,6 +210,13 @@ fn entries(
             Ok(r)
         }
         Layout::Counted { per, .. } => {
+            if let Some((o, at)) = shared.as_mut() {
+                // `read_whole` shares offsets only with an entry-offset table and `per == 1`.
+                if table.is_empty() || *per != 1 {
+                    return Err(Bad::new("internal: shared offsets for this basket"));
+                }
+                return check_table(o, at, table, raw.keylen, nev, border, s);
+            }
             let o = offsets
                 .as_mut()
                 .ok_or_else(|| Bad::new("internal: no offsets"))?;
@@ -320,6 +330,68 @@ fn from_table(
     Ok((first as usize, border))
 }
 
+/// `from_table` for a branch whose entries must be those of `shared` (the offsets of a
+/// branch with the same counter, read before it in the chunk): the basket's table is checked
+/// against `shared[*at..=*at + nev]` in one vectorized pass that writes nothing, and `*at`
+/// moves past the basket's entries. Then the column's values are exactly `shared`'s count.
+fn check_table(
+    shared: &[u32],
+    at: &mut usize,
+    table: &[u8],
+    keylen: usize,
+    nev: usize,
+    border: usize,
+    s: usize,
+) -> Res<(usize, usize)> {
+    let entries = table.get(4..4 + 4 * nev).ok_or_else(|| {
+        Bad(format!(
+            "entry-offset table has {} bytes for {nev} entries",
+            table.len()
+        ))
+    })?;
+    let expect = shared.get(*at..=*at + nev).ok_or_else(|| {
+        Bad::new("the basket has more entries than the branches with the same counter")
+    })?;
+    let (words, _) = entries.as_chunks::<4>();
+    let (Some((head, rest)), Some((&base, ends))) = (words.split_first(), expect.split_first())
+    else {
+        return Ok((0, 0)); // no entries
+    };
+    let first = i64::from(i32::from_be_bytes(*head)) - keylen as i64;
+    let border_i = border as i64;
+    if !(0..=border_i).contains(&first) {
+        return Err(Bad(format!("entry offset {first} is outside the basket")));
+    }
+    let start = (first + keylen as i64) as u32;
+    let span = (border_i - first) as u32;
+    let (shift, mask) = (s.trailing_zeros(), s as u32 - 1);
+    let (mut over, mut bits, mut differ) = (false, 0u32, false);
+    // `rel >> shift` < 2^31 (a basket is smaller than 2 GB): `base +` it cannot wrap to a
+    // valid offset.
+    for (&e, c) in ends.iter().zip(rest) {
+        let rel = u32::from_be_bytes(*c).wrapping_sub(start);
+        over |= rel > span;
+        bits |= rel & mask;
+        differ |= base.wrapping_add(rel >> shift) != e;
+    }
+    differ |= ends.last() != Some(&base.wrapping_add(span >> shift));
+    if over {
+        return Err(Bad::new("an entry offset lies outside the basket's values"));
+    }
+    if bits != 0 || span & mask != 0 {
+        return Err(Bad(format!(
+            "an entry's byte count is not a multiple of {s}"
+        )));
+    }
+    if differ {
+        return Err(Bad::new(
+            "the entries hold other numbers of values than in the branches with the same counter",
+        ));
+    }
+    *at += nev;
+    Ok((first as usize, border))
+}
+
 /// Offsets from the counter branch's values, for baskets written without an offset table.
 fn from_counts(
     o: &mut Vec<u32>,
@@ -358,6 +430,45 @@ mod tests {
     #![allow(clippy::indexing_slicing, reason = "tests index freely")]
 
     use super::*;
+
+    /// ROOT's entry-offset table for entries of `counts` 4-byte values after a key of
+    /// `keylen` bytes: the count word, then each entry's start counted from the key's start.
+    fn offset_table(counts: &[u32], keylen: usize) -> (Vec<u8>, usize) {
+        let mut t = ((counts.len() + 1) as i32).to_be_bytes().to_vec();
+        let mut at = keylen as u32;
+        for c in counts {
+            t.extend_from_slice(&at.to_be_bytes());
+            at += 4 * c;
+        }
+        (t, (at as usize) - keylen)
+    }
+
+    #[test]
+    fn a_table_checked_against_shared_offsets_agrees_with_the_built_ones() {
+        let (keylen, counts) = (60, [2u32, 0, 3, 1, 0, 0, 5]);
+        let (table, border) = offset_table(&counts, keylen);
+        // Built after 4 values of an earlier basket, as the first branch of a chunk does.
+        let mut built = vec![0, 4];
+        let range = from_table(&mut built, &table, keylen, counts.len(), border, 4, 1)
+            .expect("a well-formed table");
+        let mut at = 1;
+        let checked = check_table(&built, &mut at, &table, keylen, counts.len(), border, 4)
+            .expect("the same entries");
+        assert_eq!((checked, at), (range, built.len() - 1));
+        // One entry with a value more and the next with one fewer: same total, other entries.
+        let (other, border2) = offset_table(&[2, 1, 2, 1, 0, 0, 5], keylen);
+        assert_eq!(border, border2);
+        let err = check_table(&built, &mut 1, &other, keylen, counts.len(), border, 4)
+            .expect_err("other entries");
+        assert!(err.0.contains("other numbers of values"), "{}", err.0);
+        // A table for more entries than are shared, and values that do not add up.
+        let err = check_table(&built, &mut 2, &table, keylen, counts.len(), border, 4)
+            .expect_err("past the end");
+        assert!(err.0.contains("more entries"), "{}", err.0);
+        let err = check_table(&built, &mut 1, &table, keylen, counts.len(), border + 4, 4)
+            .expect_err("an extra value");
+        assert!(err.0.contains("other numbers of values"), "{}", err.0);
+    }
 
     /// 128 blocks whose headers claim 16 MB each (2 GB) over 16 bytes of payload each.
     fn bomb() -> (Vec<u8>, usize) {
