@@ -61,9 +61,10 @@ def median(values):
     return statistics.median(values) if values else None
 
 
-KERNEL_LINE = re.compile(  # "NAME [(SCRIPT)] interp X ms (Y Mev/s)  jit X ms (Y Mev/s)  speedup Zx  WHAT code W ms"
+KERNEL_LINE = re.compile(  # "NAME (SCRIPT) interp X ms (R Mev/s)  jit X ms (R Mev/s)  native X ms (R Mev/s)  interp/jit Zx  jit/native Wx  WHAT code C ms"
     r"^(\w+)\s+(?:\((\S+)\)\s+)?interp\s+([\d.]+) ms \(\s*([\d.]+) Mev/s\)\s+jit\s+([\d.]+) ms \(\s*([\d.]+) Mev/s\)"
-    r"\s+speedup\s+([\d.]+)x\s+(\S+) code ([\d.]+) ms")
+    r"\s+native\s+([\d.]+) ms \(\s*([\d.]+) Mev/s\)\s+interp/jit\s+([\d.]+)x\s+jit/native\s+([\d.]+)x\s+(\S+) code ([\d.]+) ms")
+KERNEL_INPUT = re.compile(r"^kernel benchmark: \d+ events of (\S+)")
 
 
 def busy(m):
@@ -94,11 +95,16 @@ def summarize(a):
         f["events_per_s"] = f["events"] / f["seconds"]
     kernels = {}
     for r in by("kernels"):
+        data = None
         for line in r["text"].splitlines():
+            if h := KERNEL_INPUT.match(line.strip()):
+                data = Path(h.group(1)).name
             if k := KERNEL_LINE.match(line.strip()):
-                name, script, ti, ri, tj, rj, speed, what, cg = k.groups()
-                kernels[name] = {"script": script, "interp_ms": float(ti), "interp_mev_s": float(ri), "jit_ms": float(tj),
-                                 "jit_mev_s": float(rj), "interp_over_jit": float(speed), "compile": what, "compile_ms": float(cg)}
+                name, script, ti, ri, tj, rj, tn, rn, speed, gap, what, cg = k.groups()
+                kernels[f"{name} on {data}"] = {
+                    "name": name, "data": data, "script": script, "interp_ms": float(ti), "interp_mev_s": float(ri),
+                    "jit_ms": float(tj), "jit_mev_s": float(rj), "native_ms": float(tn), "native_mev_s": float(rn),
+                    "interp_over_jit": float(speed), "jit_over_native": float(gap), "compile": what, "compile_ms": float(cg)}
     res = {
         "env": env_rec, "datasets": datasets, "runs": runs, "floor": floor, "kernels": kernels,
         "kernels_text": "".join(r["text"] for r in by("kernels")),
@@ -217,12 +223,15 @@ def markdown(res):
         if m := runs.get(key):
             out.append(f"\n{label}: {fmt(m['median']['wall_s'] * 1e3)} ms wall.")
     if res["kernels"]:
-        out += ["", "Kernels (`cargo bench -p ana-runtime --bench kernels`: decoded columns in memory, 1 thread):", "",
-                "| kernel | interpreter ms (M events/s) | JIT ms (M events/s) | interpreter / JIT | compile ms |", "|---|---:|---:|---:|---:|"]
-        for name, k in res["kernels"].items():
-            label = f"{name} (`{k['script']}`)" if k["script"] else name
-            out.append(f"| {label} | {fmt(k['interp_ms'])} ({k['interp_mev_s']:.1f}) | {fmt(k['jit_ms'])} ({k['jit_mev_s']:.1f}) | "
-                       f"{k['interp_over_jit']:.1f}× | {fmt(k['compile_ms'])} ({k['compile']}) |")
+        out += ["", "Kernels (`cargo bench -p ana-runtime --bench kernels`: decoded columns in memory, 1 thread; "
+                "native: the script written by hand in Rust, `runtime/benches/kernels/native.rs`):", "",
+                "| kernel | events | interpreter ms (M events/s) | JIT ms (M events/s) | native ms (M events/s) | interpreter / JIT | JIT / native | compile ms |",
+                "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for k in res["kernels"].values():
+            label = f"{k['name']} (`{k['script']}`)" if k["script"] else k["name"]
+            out.append(f"| {label} | `{k['data']}` | {fmt(k['interp_ms'])} ({k['interp_mev_s']:.1f}) | {fmt(k['jit_ms'])} ({k['jit_mev_s']:.1f}) | "
+                       f"{fmt(k['native_ms'])} ({k['native_mev_s']:.1f}) | {k['interp_over_jit']:.1f}× | {k['jit_over_native']:.2f}× | "
+                       f"{fmt(k['compile_ms'])} ({k['compile']}) |")
     a = ds.get("adl", {})
     out += ["", f"#### ADL queries (`examples/adl/qN.ana` vs `bench/adl_stack.py`): {a.get('events', 0):,} events", "",
             "| query | ana 2 threads s | ana 1 thread s | stack s | ana 2t / stack | ana 1t / stack | peak RSS MB ana 2t / stack | same histograms |",

@@ -280,16 +280,20 @@ parts() {
     measure parts ana-check ana 1 none -- $ANA check examples/dimuon.ana
     measure parts python-imports python 1 none -- "$PY" -c "import uproot, awkward, vector, hist, pandas"
     ((KERNELS)) || return 0
-    log "kernels: cargo bench -p ana-runtime --bench kernels"
-    local m
-    if cargo bench --quiet -p ana-runtime --bench kernels --no-run 2>"$WORK/kernels.err" \
-        && m=$(python3 bench/measure.py --out "$WORK/kernels.out" -- cargo bench --quiet -p ana-runtime --bench kernels 2>>"$WORK/kernels.err"); then
-        sed 's/^/  /' "$WORK/kernels.out" >&2
-        record "$(python3 -c 'import json,sys; print(json.dumps({"kind":"kernels","text":open(sys.argv[1]).read(),"measure":json.loads(sys.argv[2])}))' "$WORK/kernels.out" "$m")"
-    else
-        cat "$WORK/kernels.err" >&2
-        fail "cargo bench -p ana-runtime --bench kernels"
-    fi
+    # On the test file (both scripts), and dimuon.ana on the dimuon data.
+    local m args
+    for args in "" "--input $(realpath "${DIMUON[0]}") dimuon"; do
+        log "kernels: cargo bench -p ana-runtime --bench kernels -- $args"
+        # shellcheck disable=SC2086 # $args: words on purpose
+        if cargo bench --quiet -p ana-runtime --bench kernels --no-run 2>"$WORK/kernels.err" \
+            && m=$(python3 bench/measure.py --out "$WORK/kernels.out" -- cargo bench --quiet -p ana-runtime --bench kernels -- $args 2>>"$WORK/kernels.err"); then
+            sed 's/^/  /' "$WORK/kernels.out" >&2
+            record "$(python3 -c 'import json,sys; print(json.dumps({"kind":"kernels","text":open(sys.argv[1]).read(),"measure":json.loads(sys.argv[2])}))' "$WORK/kernels.out" "$m")"
+        else
+            cat "$WORK/kernels.err" >&2
+            fail "cargo bench -p ana-runtime --bench kernels -- $args"
+        fi
+    done
 }
 
 # 5: the ADL queries, ana against uproot + awkward + vector + hist (bench/adl_stack.py)

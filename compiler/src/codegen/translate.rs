@@ -1035,6 +1035,10 @@ impl Translator<'_, '_> {
                     | NodeKind::Combinations { .. }
                     | NodeKind::Cartesian { .. }
             ),
+            // A reference that is never -1, read at an index that is never -1.
+            NodeKind::Gather { index, value } => {
+                self.never_missing(index) && self.never_missing(value)
+            }
             _ => false,
         }
     }

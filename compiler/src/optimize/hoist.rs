@@ -8,6 +8,10 @@
 //! in: for the triples of 8 jets, 21 times per jet. After this pass each object's components
 //! are computed once and the combinations only add them up.
 //!
+//! The same pass composes gathers: `gather(gather(w, i), p)` (a value of a filtered list's
+//! element, picked by `first`) becomes `gather(w, gather(i, p))`, so no value is brought
+//! into the intermediate space only to be read at one element.
+//!
 //! Input: a valid graph. Output: the graph rebuilt through the hash-consing builder (so the
 //! hoisted operations of the several members share one node). Values are unchanged, bit for
 //! bit: the same operation on the same operands. Only combination and cartesian spaces
@@ -21,6 +25,33 @@ use crate::lower::Builder;
 
 pub fn hoist_through_gathers(graph: Graph) -> Graph {
     rebuild(graph, |b, kind, ty, shape| match hoistable(b, &kind, ty) {
+        _ if let NodeKind::Gather { index, value } = kind
+            && let NodeKind::Gather {
+                index: inner,
+                value: w,
+            } = b.node(value).kind =>
+        {
+            // A gather of a gather reads through: `w` at (`inner` at `index`). The picked
+            // muon's pt is read at its index, not gathered for every muon of the filtered
+            // list first; a missing index stays missing (-1 at -1 is -1).
+            let inner_ty = b.node(inner).ty;
+            let at = b.add(
+                NodeKind::Gather {
+                    index,
+                    value: inner,
+                },
+                inner_ty,
+                shape,
+            );
+            b.add(
+                NodeKind::Gather {
+                    index: at,
+                    value: w,
+                },
+                ty,
+                shape,
+            )
+        }
         Some((index, parent)) => {
             let lifted = lift(b, &kind, parent);
             let value = b.add(lifted, ty, Shape::Elem(parent));
