@@ -80,5 +80,10 @@ pub fn root_file(data: &[u8]) {
             let _ = tree.read_values(b, 0..n);
             let _ = tree.read_values(b, n / 2..n);
         }
+        // As `ana run` reads a chunk: one branch after the other, sharing offsets.
+        let mut shared = ana_runtime::root::SharedOffsets::default();
+        for b in &names {
+            let _ = tree.read_column_shared(b, 0..n, &mut shared);
+        }
     }
 }
