@@ -47,13 +47,17 @@ fn time_engine(
     graph: &ana_compiler::graph::Graph,
     input: ChunkInput<'_>,
 ) -> (Duration, ChunkOutput) {
-    let pass = || {
+    time_passes(|| {
         let mut out = ChunkOutput::new(graph);
         for _ in 0..REPEAT {
             engine.run_chunk(input, &mut out).expect("engine runs");
         }
         out
-    };
+    })
+}
+
+/// One warm-up pass, then the median of `REPS` timed passes; the warm-up's output.
+fn time_passes<T>(pass: impl Fn() -> T) -> (Duration, T) {
     let out = pass();
     let times = (0..REPS)
         .map(|_| {
@@ -204,13 +208,5 @@ fn time_native(name: &str, tree: &ana_runtime::root::Tree, n: u64) -> (Duration,
             vec![hist]
         }
     };
-    let out = pass();
-    let times = (0..REPS)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(pass());
-            t.elapsed()
-        })
-        .collect();
-    (median(times), out)
+    time_passes(pass)
 }

@@ -232,6 +232,35 @@ fn entries(
     }
 }
 
+/// An entry's start in ROOT's entry-offset table (big-endian i32).
+type EntryStart = [u8; 4];
+
+/// ROOT's entry-offset table (an i32 count, then each entry's start, big-endian, counted
+/// from the key's start): the starts after the first entry's, and the first entry's start
+/// within the basket's data, checked to lie in `0..=border`; `None` for no entries.
+fn table_entries(
+    table: &[u8],
+    keylen: usize,
+    nev: usize,
+    border: usize,
+) -> Res<Option<(&[EntryStart], i64)>> {
+    let entries = table.get(4..4 + 4 * nev).ok_or_else(|| {
+        Bad(format!(
+            "entry-offset table has {} bytes for {nev} entries",
+            table.len()
+        ))
+    })?;
+    let (words, _) = entries.as_chunks::<4>();
+    let Some((head, rest)) = words.split_first() else {
+        return Ok(None);
+    };
+    let first = i64::from(i32::from_be_bytes(*head)) - keylen as i64;
+    if !(0..=border as i64).contains(&first) {
+        return Err(Bad(format!("entry offset {first} is outside the basket")));
+    }
+    Ok(Some((rest, first)))
+}
+
 /// Offsets from ROOT's entry-offset table (an i32 count, then one big-endian i32 per entry
 /// counted from the key's start), parsed, checked and converted in two vectorized passes.
 fn from_table(
@@ -243,21 +272,10 @@ fn from_table(
     s: usize,
     per: usize,
 ) -> Res<(usize, usize)> {
-    let entries = table.get(4..4 + 4 * nev).ok_or_else(|| {
-        Bad(format!(
-            "entry-offset table has {} bytes for {nev} entries",
-            table.len()
-        ))
-    })?;
-    let (words, _) = entries.as_chunks::<4>();
-    let Some((head, rest)) = words.split_first() else {
+    let Some((rest, first)) = table_entries(table, keylen, nev, border)? else {
         return Ok((0, 0)); // no entries
     };
-    let first = i64::from(i32::from_be_bytes(*head)) - keylen as i64;
     let border_i = border as i64;
-    if !(0..=border_i).contains(&first) {
-        return Err(Bad(format!("entry offset {first} is outside the basket")));
-    }
     let base = o.last().copied().unwrap_or(0) as usize;
     let w = (s * per) as i64;
     if w == 0 {
@@ -343,25 +361,16 @@ fn check_table(
     border: usize,
     s: usize,
 ) -> Res<(usize, usize)> {
-    let entries = table.get(4..4 + 4 * nev).ok_or_else(|| {
-        Bad(format!(
-            "entry-offset table has {} bytes for {nev} entries",
-            table.len()
-        ))
-    })?;
+    let Some((rest, first)) = table_entries(table, keylen, nev, border)? else {
+        return Ok((0, 0)); // no entries
+    };
     let expect = shared.get(*at..=*at + nev).ok_or_else(|| {
         Bad::new("the basket has more entries than the branches with the same counter")
     })?;
-    let (words, _) = entries.as_chunks::<4>();
-    let (Some((head, rest)), Some((&base, ends))) = (words.split_first(), expect.split_first())
-    else {
-        return Ok((0, 0)); // no entries
+    let Some((&base, ends)) = expect.split_first() else {
+        return Ok((0, 0)); // `*at..=*at + nev` is never empty
     };
-    let first = i64::from(i32::from_be_bytes(*head)) - keylen as i64;
     let border_i = border as i64;
-    if !(0..=border_i).contains(&first) {
-        return Err(Bad(format!("entry offset {first} is outside the basket")));
-    }
     let start = (first + keylen as i64) as u32;
     let span = (border_i - first) as u32;
     let (shift, mask) = (s.trailing_zeros(), s as u32 - 1);
