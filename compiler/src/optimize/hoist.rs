@@ -24,12 +24,12 @@ use crate::graph::*;
 use crate::lower::Builder;
 
 pub fn hoist_through_gathers(graph: Graph) -> Graph {
-    rebuild(graph, |b, kind, ty, shape| match hoistable(b, &kind, ty) {
-        _ if let NodeKind::Gather { index, value } = kind
+    rebuild(graph, |b, kind, ty, shape| {
+        if let NodeKind::Gather { index, value } = kind
             && let NodeKind::Gather {
                 index: inner,
                 value: w,
-            } = b.node(value).kind =>
+            } = b.node(value).kind
         {
             // A gather of a gather reads through: `w` at (`inner` at `index`). The picked
             // muon's pt is read at its index, not gathered for every muon of the filtered
@@ -43,21 +43,23 @@ pub fn hoist_through_gathers(graph: Graph) -> Graph {
                 inner_ty,
                 shape,
             );
-            b.add(
+            return b.add(
                 NodeKind::Gather {
                     index: at,
                     value: w,
                 },
                 ty,
                 shape,
-            )
+            );
         }
-        Some((index, parent)) => {
-            let lifted = lift(b, &kind, parent);
-            let value = b.add(lifted, ty, Shape::Elem(parent));
-            b.add(NodeKind::Gather { index, value }, ty, shape)
+        match hoistable(b, &kind, ty) {
+            Some((index, parent)) => {
+                let lifted = lift(b, &kind, parent);
+                let value = b.add(lifted, ty, Shape::Elem(parent));
+                b.add(NodeKind::Gather { index, value }, ty, shape)
+            }
+            None => b.add(kind, ty, shape),
         }
-        None => b.add(kind, ty, shape),
     })
 }
 

@@ -197,25 +197,22 @@ impl ChunkSource for RootSource {
             .files
             .get(chunk.file)
             .ok_or_else(|| RunError::Input(format!("no input file number {}", chunk.file)))?;
-        let read = |b: &String| {
-            tree.read_column(b, chunk.entries.clone())
+        let read = |b: &String, shared: &mut SharedOffsets| {
+            tree.read_column_shared(b, chunk.entries.clone(), shared)
                 .map_err(|e| RunError::Input(e.to_string()))
         };
         // With few chunks, branches decode in parallel so that every core has work. With
         // enough chunks to go round, not: a worker waiting for a nested job would steal a
-        // whole chunk meanwhile, delay its own, and stall the ordered merge.
+        // whole chunk meanwhile, delay its own, and stall the ordered merge. One after the
+        // other, branches with the same counter share their offsets.
         if self.chunks.len() < 2 * rayon::current_num_threads() {
-            self.branches.par_iter().map(read).collect()
-        } else {
-            // One after the other, branches with the same counter share their offsets.
-            let mut shared = SharedOffsets::default();
             self.branches
-                .iter()
-                .map(|b| {
-                    tree.read_column_shared(b, chunk.entries.clone(), &mut shared)
-                        .map_err(|e| RunError::Input(e.to_string()))
-                })
+                .par_iter()
+                .map(|b| read(b, &mut SharedOffsets::default()))
                 .collect()
+        } else {
+            let mut shared = SharedOffsets::default();
+            self.branches.iter().map(|b| read(b, &mut shared)).collect()
         }
     }
 
