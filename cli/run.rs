@@ -28,7 +28,9 @@ pub struct Args {
     pub script: PathBuf,
     /// Input ROOT files or glob patterns; default: the script's `input`.
     pub files: Vec<String>,
-    /// Output directory (replaced as a whole when the run succeeds).
+    /// Output directory: created, or replaced as a whole when the run succeeds if it is empty
+    /// or an earlier ana output (never a folder holding inputs, the current folder or $HOME);
+    /// runs into one directory wait for each other.
     #[arg(short = 'o', long = "output", default_value = "ana-out")]
     pub output: PathBuf,
     /// Input tree name (overrides the script's `tree`).
@@ -67,8 +69,10 @@ pub fn main(args: Args) -> Result<(), Failure> {
     install_signal_handlers(&cancel);
     let source = crate::read_script(&args.script)?;
     let params = crate::parse_sets(&args.set)?;
-    ana_runtime::output::check_output_path(&args.output).map_err(usage)?;
     let files = input_files(&args, &source)?;
+    let mut inputs = files.clone();
+    inputs.push(args.script.clone());
+    ana_runtime::output::check_output_path(&args.output, &inputs).map_err(output_error)?;
     let tree = args
         .tree
         .clone()
@@ -118,9 +122,12 @@ pub fn main(args: Args) -> Result<(), Failure> {
     let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
     if !args.quiet {
         print_summary(&args, &compiled.tree, &summary, compile_time);
-    } else if !summary.skipped.is_empty() {
+    } else {
         for k in &summary.skipped {
             eprintln!("warning: skipped (--keep-going): {}", k.error);
+        }
+        if !summary.non_finite.is_empty() {
+            eprintln!("warning: {}", non_finite_warning(&summary.non_finite));
         }
     }
     Ok(())
@@ -206,26 +213,40 @@ fn input_files(args: &Args, source: &str) -> Result<Vec<PathBuf>, Failure> {
     Ok(files)
 }
 
-fn usage(e: OutputError) -> Failure {
-    Failure::Usage(miette::miette!(
-        help = "-o names a directory that the run creates or replaces",
-        "{e}"
-    ))
+/// A refused OUT is a usage error; one the user may not write, a failure.
+fn output_error(e: OutputError) -> Failure {
+    match e {
+        OutputError::NotADirectory(_) | OutputError::Refused { .. } => {
+            Failure::Usage(miette::miette!(
+                help = "-o names a folder that ana creates, or replaces as a whole when it is \
+                        empty or holds an earlier ana output (marked by its .ana-output file); \
+                        name a new folder",
+                "{e}"
+            ))
+        }
+        e @ OutputError::PermissionDenied { .. } => Failure::Error(Some(miette::miette!(
+            help = "make it writable (chmod u+w), or name another folder with -o",
+            "{e}"
+        ))),
+        OutputError::Cancelled => Failure::Interrupted,
+        e => Failure::Error(Some(miette::miette!("{e}"))),
+    }
 }
 
 fn run_error(e: RunError) -> Failure {
     match e {
         RunError::Interrupted => Failure::Interrupted,
-        RunError::Output(e @ OutputError::NotADirectory(_)) => usage(e),
+        RunError::Output(e) => output_error(e),
         e => Failure::Error(Some(miette::miette!("{e}"))),
     }
 }
 
-/// The first SIGINT/SIGTERM asks the run to stop (outputs are then not written; an earlier
-/// OUT stays); a second one ends the process at once.
+/// The first SIGINT/SIGTERM/SIGHUP asks the run to stop (outputs are then not written; an
+/// earlier OUT stays); a second one ends the process at once. SIGHUP (a closed terminal or
+/// ssh session) is no reason to leave a staging folder behind.
 fn install_signal_handlers(cancel: &Arc<AtomicBool>) {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    for sig in [SIGINT, SIGTERM] {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
         // Failing to install a handler only loses the graceful stop; the run still works.
         let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(cancel));
         let _ = signal_hook::flag::register(sig, Arc::clone(cancel));
@@ -301,6 +322,12 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
         );
     }
     println!("            {out}/cutflow.json, {out}/run.json");
+    if !s.non_finite.is_empty() {
+        println!(
+            "  warning   {}",
+            non_finite_warning(&s.non_finite)
+        );
+    }
     if !s.skipped.is_empty() {
         println!(
             "  skipped   {} unreadable input(s), {} events left out (--keep-going):",
@@ -311,6 +338,19 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
             println!("            {}", k.error);
         }
     }
+}
+
+/// Histograms whose bins hold NaN or inf (from NaN or infinite weights), which JSON cannot
+/// hold: `histograms.json` has `null` there.
+fn non_finite_warning(hists: &[(String, u64)]) -> String {
+    let list: Vec<String> = hists
+        .iter()
+        .map(|(name, n)| format!("{name} ({})", plural(*n, "bin")))
+        .collect();
+    format!(
+        "NaN or infinite bin contents (from NaN or infinite weights), written as null: {}",
+        list.join(", ")
+    )
 }
 
 /// "1 chunk", "3 chunks", "1,024 rows".

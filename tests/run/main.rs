@@ -10,6 +10,7 @@
 
 mod dimuon;
 mod failures;
+mod output_safety;
 mod snapshots;
 
 use std::path::{Path, PathBuf};

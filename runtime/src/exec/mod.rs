@@ -107,6 +107,9 @@ pub struct RunSummary {
     /// Inputs left out by `--keep-going`, and their entries.
     pub skipped: Vec<SkippedRecord>,
     pub entries_skipped: u64,
+    /// Histograms with bins whose contents are NaN or infinite (written as JSON `null`),
+    /// and how many such bins, in declaration order.
+    pub non_finite: Vec<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -136,7 +139,27 @@ pub fn run_source(
     source: &dyn ChunkSource,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let staged = StagedDir::new(&config.out_dir)?;
+    let mut inputs: Vec<PathBuf> = source.files().into_iter().map(|f| f.0.into()).collect();
+    inputs.extend(config.script.as_ref().map(|s| PathBuf::from(&s.path)));
+    let staged = StagedDir::new(
+        &config.out_dir,
+        &inputs,
+        config.cancel.as_deref(),
+        &mut |pid| match pid {
+            Some(pid) => eprintln!(
+                "waiting for another ana run writing {} (pid {pid})",
+                config.out_dir.display()
+            ),
+            None => eprintln!(
+                "waiting for another ana run writing {}",
+                config.out_dir.display()
+            ),
+        },
+    )
+    .map_err(|e| match e {
+        OutputError::Cancelled => RunError::Interrupted,
+        e => e.into(),
+    })?;
     let threads = if config.threads == 0 {
         rayon::current_num_threads()
     } else {
@@ -260,6 +283,7 @@ pub fn run_source(
     }
     let entries_skipped: u64 = skipped_per_file.iter().sum();
     let entries = total - entries_skipped;
+    let non_finite = merger.non_finite(graph);
     let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries)?;
     let wall = started.elapsed();
     let record = RunRecord {
@@ -291,6 +315,7 @@ pub fn run_source(
             .collect(),
         skipped: skipped.clone(),
         entries_skipped,
+        non_finite: non_finite.iter().cloned().collect(),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     staged.commit()?;
@@ -305,6 +330,7 @@ pub fn run_source(
         out_dir: config.out_dir.clone(),
         skipped,
         entries_skipped,
+        non_finite,
     })
 }
 
@@ -375,6 +401,24 @@ impl Merger {
             w.append(t)?;
         }
         Ok(())
+    }
+
+    /// Bins whose sum of weights or of squared weights is NaN or infinite, per histogram
+    /// that has any: JSON cannot hold those values, so they are written as `null`.
+    fn non_finite(&self, graph: &Graph) -> Vec<(String, u64)> {
+        graph
+            .hists
+            .iter()
+            .zip(&self.total.hists)
+            .filter_map(|(spec, h)| {
+                let bad = |x: &f64| !x.is_finite();
+                let n = match &h.sumw2 {
+                    Some(w2) => h.sumw.iter().zip(w2).filter(|(a, b)| bad(a) || bad(b)).count(),
+                    None => h.sumw.iter().filter(|x| bad(x)).count(),
+                } as u64;
+                (n > 0).then(|| (spec.name.clone(), n))
+            })
+            .collect()
     }
 
     fn finish(

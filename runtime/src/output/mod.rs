@@ -5,8 +5,10 @@
 //! Input: the merged results of a run. Output: files. This is the only module that names
 //! arrow/parquet.
 //! Invariant: a failed or interrupted run leaves an earlier run's outputs untouched (the
-//! staging folder is removed when the [`StagedDir`] is dropped without `commit`).
+//! staging folder is removed when the [`StagedDir`] is dropped without `commit`); which
+//! folders OUT may be and how it is replaced: `outdir`.
 
+mod outdir;
 mod parquet;
 mod uhi;
 
@@ -16,6 +18,7 @@ use ana_compiler::abi::HistBuffer;
 use ana_compiler::graph::Graph;
 use serde::Serialize;
 
+pub use outdir::{MARKER, StagedDir, check_output_path};
 pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, TableSummary, TableWriter};
 pub use uhi::hist_json;
 
@@ -23,6 +26,20 @@ pub use uhi::hist_json;
 pub enum OutputError {
     #[error("output path {0} exists and is not a directory")]
     NotADirectory(PathBuf),
+    /// OUT must not be replaced (a usage error): not ana's, or a folder holding inputs.
+    #[error("refusing to replace the output directory {target}: {reason}")]
+    Refused { target: PathBuf, reason: String },
+    #[error(
+        "permission denied: {path} is not writable (mode {mode:04o}), so {target} was left as it was"
+    )]
+    PermissionDenied {
+        target: PathBuf,
+        path: PathBuf,
+        mode: u32,
+    },
+    /// A signal arrived while waiting for another run into the same OUT.
+    #[error("interrupted while waiting for another ana run writing the output directory")]
+    Cancelled,
     #[error("cannot write the output directory {target}: {source}")]
     Create {
         target: PathBuf,
@@ -52,83 +69,6 @@ impl OutputError {
             path: path.to_path_buf(),
             message: e.to_string(),
         }
-    }
-}
-
-/// A staging folder beside `target`; [`StagedDir::commit`] replaces `target` with it.
-#[derive(Debug)]
-pub struct StagedDir {
-    tmp: tempfile::TempDir,
-    target: PathBuf,
-}
-
-/// Refuses an output path that exists and is not a directory (a usage error).
-pub fn check_output_path(target: &Path) -> Result<(), OutputError> {
-    match std::fs::metadata(target) {
-        Ok(m) if !m.is_dir() => Err(OutputError::NotADirectory(target.to_path_buf())),
-        _ => Ok(()),
-    }
-}
-
-fn parent_of(target: &Path) -> PathBuf {
-    match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-impl StagedDir {
-    pub fn new(target: &Path) -> Result<StagedDir, OutputError> {
-        check_output_path(target)?;
-        let parent = parent_of(target);
-        let cannot = |source| OutputError::Create {
-            target: target.to_path_buf(),
-            source,
-        };
-        std::fs::create_dir_all(&parent).map_err(cannot)?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".ana-staging-")
-            .tempdir_in(&parent)
-            .map_err(cannot)?;
-        Ok(StagedDir {
-            tmp,
-            target: target.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    /// Moves the staged outputs to the target: an existing target folder is first renamed
-    /// aside and removed only after the new one is in place.
-    pub fn commit(self) -> Result<(), OutputError> {
-        check_output_path(&self.target)?;
-        let staged = self.tmp.keep();
-        let old = if self.target.exists() {
-            let aside = tempfile::Builder::new()
-                .prefix(".ana-previous-")
-                .tempdir_in(parent_of(&self.target))
-                .map_err(|e| OutputError::io(&self.target, e))?
-                .keep();
-            // `aside` exists as an empty folder; rename replaces an empty folder on Unix.
-            std::fs::rename(&self.target, &aside).map_err(|e| OutputError::io(&self.target, e))?;
-            Some(aside)
-        } else {
-            None
-        };
-        if let Err(e) = std::fs::rename(&staged, &self.target) {
-            // Put the previous outputs back; the new ones stay in the staging folder.
-            if let Some(old) = &old {
-                let _ = std::fs::rename(old, &self.target);
-            }
-            let _ = std::fs::remove_dir_all(&staged);
-            return Err(OutputError::io(&self.target, e));
-        }
-        if let Some(old) = old {
-            let _ = std::fs::remove_dir_all(old);
-        }
-        Ok(())
     }
 }
 
@@ -209,6 +149,9 @@ pub struct RunRecord {
     /// With `--keep-going`: what could not be read and was left out.
     pub skipped: Vec<SkippedRecord>,
     pub entries_skipped: u64,
+    /// Histograms with NaN or infinite bin contents (written as `null` in
+    /// `histograms.json`): the number of such bins, by histogram name.
+    pub non_finite: std::collections::BTreeMap<String, u64>,
 }
 
 /// Input left out of a `--keep-going` run: a whole file (it did not open) or a chunk of it.

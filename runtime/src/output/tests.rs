@@ -286,8 +286,9 @@ fn staged_dir_replaces_all_or_nothing() {
     let target = root.path().join("out");
     std::fs::create_dir(&target).expect("mkdir");
     std::fs::write(target.join("old.txt"), "old").expect("write");
+    std::fs::write(target.join(MARKER), "").expect("write");
     {
-        let staged = StagedDir::new(&target).expect("staged");
+        let staged = StagedDir::new(&target, &[], None, &mut |_| {}).expect("staged");
         std::fs::write(staged.path().join("new.txt"), "new").expect("write");
         // Dropped without commit: a failed run.
     }
@@ -297,7 +298,7 @@ fn staged_dir_replaces_all_or_nothing() {
         1,
         "staging folder removed"
     );
-    let staged = StagedDir::new(&target).expect("staged");
+    let staged = StagedDir::new(&target, &[], None, &mut |_| {}).expect("staged");
     std::fs::write(staged.path().join("new.txt"), "new").expect("write");
     staged.commit().expect("commit");
     assert!(target.join("new.txt").is_file() && !target.join("old.txt").exists());
@@ -309,7 +310,7 @@ fn staged_dir_replaces_all_or_nothing() {
     let file = root.path().join("file");
     std::fs::write(&file, "x").expect("write");
     assert!(matches!(
-        StagedDir::new(&file),
+        StagedDir::new(&file, &[], None, &mut |_| {}),
         Err(OutputError::NotADirectory(_))
     ));
 }
