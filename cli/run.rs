@@ -323,10 +323,7 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
     }
     println!("            {out}/cutflow.json, {out}/run.json");
     if !s.non_finite.is_empty() {
-        println!(
-            "  warning   {}",
-            non_finite_warning(&s.non_finite)
-        );
+        println!("  warning   {}", non_finite_warning(&s.non_finite));
     }
     if !s.skipped.is_empty() {
         println!(

@@ -14,6 +14,15 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// stderr's words in one line: messages are wrapped at 100 columns.
+fn words(out: &Output) -> String {
+    stderr(out)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `ana` run in `dir` (not the project folder: a regression must not be able to delete it).
 fn ana_in(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ana"))
@@ -49,7 +58,7 @@ fn names(dir: &Path) -> Vec<String> {
 }
 
 /// A copy of the dimuon script and its input in `dir`: what a user's analysis folder holds.
-fn analysis_folder(dir: &Path) -> (PathBuf, PathBuf) {
+fn analysis_folder(dir: &Path) -> PathBuf {
     let data = dir.join("data");
     std::fs::create_dir_all(&data).expect("mkdir");
     let input = data.join("a.root");
@@ -57,14 +66,14 @@ fn analysis_folder(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::write(data.join("NOTES.txt"), "my notes").expect("write");
     let script = dir.join("s.ana");
     std::fs::copy(root().join("examples/dimuon.ana"), &script).expect("copy");
-    (script, input)
+    script
 }
 
 #[test]
 fn folders_that_are_not_ana_outputs_are_refused() {
     let tmp = tempfile::tempdir().expect("tmp");
     let dir = tmp.path();
-    let (script, input) = analysis_folder(dir);
+    let script = analysis_folder(dir);
     let before = names(&dir.join("data"));
     let other = dir.join("mine");
     std::fs::create_dir(&other).expect("mkdir");
@@ -79,18 +88,27 @@ fn folders_that_are_not_ana_outputs_are_refused() {
     ];
     for (out, says) in cases {
         let result = ana_in(dir, &["run", "s.ana", "data/*.root", "-q", "-o", out]);
-        let err = stderr(&result);
+        let err = words(&result);
         assert_eq!(result.status.code(), Some(2), "-o {out}: {err}");
         assert!(err.contains(says), "-o {out} should say {says:?}: {err}");
         assert!(err.contains("help:"), "{err}");
     }
-    // The script's own folder, named from elsewhere.
-    let elsewhere = tmp.path().join("data");
+    // The script's own folder, named from elsewhere, with an input from elsewhere.
+    let elsewhere = tempfile::tempdir().expect("tmp");
     let result = ana_in(
-        &elsewhere,
-        &["run", s(&script), s(&input), "-q", "-o", s(dir)],
+        elsewhere.path(),
+        &[
+            "run",
+            s(&script),
+            s(&root().join(INPUT)),
+            "-q",
+            "-o",
+            s(dir),
+        ],
     );
-    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
+    let err = words(&result);
+    assert_eq!(result.status.code(), Some(2), "{err}");
+    assert!(err.contains("s.ana, an input of this run"), "{err}");
     assert_eq!(names(&dir.join("data")), before);
     assert!(script.is_file() && other.join("thesis.tex").is_file());
     // An empty folder is fine, and the output is marked as ana's.
@@ -106,8 +124,11 @@ fn an_output_of_an_earlier_version_is_replaced() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
-    std::fs::write(out.join("run.json"), r#"{"ana_version": "0.0.9", "inputs": []}"#)
-        .expect("write");
+    std::fs::write(
+        out.join("run.json"),
+        r#"{"ana_version": "0.0.9", "inputs": []}"#,
+    )
+    .expect("write");
     std::fs::write(out.join("histograms.json"), "{}").expect("write");
     ana_ok(&["run", "examples/dimuon.ana", "-q", "-o", s(&out)]);
     assert_eq!(read_json(&out.join("run.json"))["entries_read"], 1000);
@@ -121,7 +142,10 @@ fn assert_complete(out: &Path) -> u64 {
     let entries = run["entries_read"].as_u64().expect("entries");
     assert_eq!(read_json(&out.join("cutflow.json"))["total"], entries);
     let hists = read_json(&out.join("histograms.json"));
-    assert_eq!(hist_values(&hists, "nMuons").iter().sum::<f64>(), entries as f64);
+    assert_eq!(
+        hist_values(&hists, "nMuons").iter().sum::<f64>(),
+        entries as f64
+    );
     entries
 }
 
@@ -179,7 +203,16 @@ fn long_run(out: &Path) -> Vec<String> {
     let mut args = vec!["run".to_string(), "examples/dimuon.ana".into(), "-q".into()];
     args.extend(std::iter::repeat_n(INPUT.to_string(), 2000));
     args.extend(
-        ["--chunk-entries", "10", "--engine", "interp", "--threads", "1", "-o"].map(String::from),
+        [
+            "--chunk-entries",
+            "10",
+            "--engine",
+            "interp",
+            "--threads",
+            "1",
+            "-o",
+        ]
+        .map(String::from),
     );
     args.push(s(out).into());
     args
@@ -193,13 +226,24 @@ fn a_sigkilled_run_leaves_staging_that_the_next_run_removes() {
     let out = tmp.path().join("out");
     ana_ok(&["run", "examples/dimuon.ana", "-q", "-o", s(&out)]);
     let mut child = spawn_ana(&long_run(&out));
-    std::thread::sleep(Duration::from_millis(700));
+    // Killed once it writes its staging folder (after opening its 2000 inputs).
+    let waiting = Instant::now();
+    while !names(tmp.path())
+        .iter()
+        .any(|n| n.starts_with(".ana-staging-"))
+    {
+        assert!(
+            waiting.elapsed() < Duration::from_secs(60),
+            "no staging folder"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().expect("kill");
     let _ = child.wait();
     let left = names(tmp.path());
     assert!(
         left.iter().any(|n| n.starts_with(".ana-staging-")),
-        "the killed run had a staging folder: {left:?}"
+        "the killed run left its staging folder: {left:?}"
     );
     assert_complete(&out);
     ana_ok(&["run", "examples/dimuon.ana", "-q", "-o", s(&out)]);
@@ -222,7 +266,10 @@ fn sighup_stops_a_run_cleanly() {
     assert!(hup.success());
     let result = child.wait_with_output().expect("wait");
     assert_eq!(result.status.code(), Some(130), "{}", stderr(&result));
-    assert_eq!(std::fs::read(out.join("histograms.json")).expect("read"), before);
+    assert_eq!(
+        std::fs::read(out.join("histograms.json")).expect("read"),
+        before
+    );
     assert_eq!(names(tmp.path()), ["out"]);
 }
 
@@ -261,12 +308,23 @@ fn a_read_only_output_is_not_replaced() {
     ana_ok(&["run", "examples/dimuon.ana", "-q", "-o", s(&out)]);
     let before = std::fs::read(out.join("histograms.json")).expect("read");
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o555)).expect("chmod");
-    let result = ana(&["run", "examples/dimuon.ana", "-q", "--max-entries", "10", "-o", s(&out)]);
+    let result = ana(&[
+        "run",
+        "examples/dimuon.ana",
+        "-q",
+        "--max-entries",
+        "10",
+        "-o",
+        s(&out),
+    ]);
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let err = stderr(&result);
     assert_eq!(result.status.code(), Some(1), "{err}");
     assert!(err.contains("permission denied"), "{err}");
-    assert_eq!(std::fs::read(out.join("histograms.json")).expect("read"), before);
+    assert_eq!(
+        std::fs::read(out.join("histograms.json")).expect("read"),
+        before
+    );
     assert_eq!(names(tmp.path()), ["out"]);
 }
 
@@ -281,7 +339,15 @@ fn a_symlinked_output_is_replaced_through_the_link() {
     let link = links.join("out");
     std::os::unix::fs::symlink(store.join("v1"), &link).expect("symlink");
     for entries in ["100", "200"] {
-        ana_ok(&["run", "examples/dimuon.ana", "-q", "--max-entries", entries, "-o", s(&link)]);
+        ana_ok(&[
+            "run",
+            "examples/dimuon.ana",
+            "-q",
+            "--max-entries",
+            entries,
+            "-o",
+            s(&link),
+        ]);
         assert!(std::fs::symlink_metadata(&link).expect("link").is_symlink());
         assert_eq!(assert_complete(&store.join("v1")).to_string(), entries);
         assert_eq!(names(&links), ["out"]);
@@ -305,15 +371,7 @@ fn non_finite_bin_contents_are_counted_and_reported() {
     let mut counts = vec![];
     for engine in ["jit", "interp"] {
         let out = tmp.path().join(engine);
-        let result = ana_ok(&[
-            "run",
-            s(&script),
-            INPUT,
-            "--engine",
-            engine,
-            "-o",
-            s(&out),
-        ]);
+        let result = ana_ok(&["run", s(&script), INPUT, "--engine", engine, "-o", s(&out)]);
         let text = String::from_utf8_lossy(&result.stdout);
         assert!(
             text.contains("NaN or infinite bin contents") && text.contains("bad ("),
@@ -324,11 +382,26 @@ fn non_finite_bin_contents_are_counted_and_reported() {
         assert!(run["non_finite"].get("fine").is_none(), "{run}");
         // The nulls in the file are exactly the counted bins.
         let hists = read_json(&out.join("histograms.json"));
-        let values = hists["bad"]["storage"]["values"].as_array().expect("values");
+        let values = hists["bad"]["storage"]["values"]
+            .as_array()
+            .expect("values");
         assert_eq!(values.iter().filter(|v| v.is_null()).count() as u64, n);
         counts.push(n);
-        let quiet = ana_ok(&["run", s(&script), INPUT, "-q", "--engine", engine, "-o", s(&out)]);
-        assert!(stderr(&quiet).contains("warning: NaN or infinite"), "{}", stderr(&quiet));
+        let quiet = ana_ok(&[
+            "run",
+            s(&script),
+            INPUT,
+            "-q",
+            "--engine",
+            engine,
+            "-o",
+            s(&out),
+        ]);
+        assert!(
+            stderr(&quiet).contains("warning: NaN or infinite"),
+            "{}",
+            stderr(&quiet)
+        );
     }
     assert!(counts[0] > 0);
     assert_eq!(counts[0], counts[1]);

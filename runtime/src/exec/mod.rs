@@ -413,7 +413,12 @@ impl Merger {
             .filter_map(|(spec, h)| {
                 let bad = |x: &f64| !x.is_finite();
                 let n = match &h.sumw2 {
-                    Some(w2) => h.sumw.iter().zip(w2).filter(|(a, b)| bad(a) || bad(b)).count(),
+                    Some(w2) => h
+                        .sumw
+                        .iter()
+                        .zip(w2)
+                        .filter(|(a, b)| bad(a) || bad(b))
+                        .count(),
                     None => h.sumw.iter().filter(|x| bad(x)).count(),
                 } as u64;
                 (n > 0).then(|| (spec.name.clone(), n))

@@ -220,10 +220,7 @@ fn key_of(name: &OsStr) -> String {
         Some(s) if s.len() <= 100 && !s.chars().any(char::is_control) => s.to_string(),
         _ => {
             use std::os::unix::ffi::OsStrExt;
-            format!(
-                "#{:016x}",
-                xxhash_rust::xxh64::xxh64(name.as_bytes(), 0)
-            )
+            format!("#{:016x}", xxhash_rust::xxh64::xxh64(name.as_bytes(), 0))
         }
     }
 }
@@ -293,8 +290,12 @@ fn written_by_ana(dir: &Path) -> std::io::Result<bool> {
     if file.take(16 << 20).read_to_end(&mut text).is_err() {
         return Ok(false);
     }
-    Ok(serde_json::from_slice::<serde_json::Value>(&text)
-        .is_ok_and(|v| v.get("ana_version").is_some_and(serde_json::Value::is_string)))
+    Ok(
+        serde_json::from_slice::<serde_json::Value>(&text).is_ok_and(|v| {
+            v.get("ana_version")
+                .is_some_and(serde_json::Value::is_string)
+        }),
+    )
 }
 
 /// Replacing OUT deletes the files in it and in its table folders: refused ("permission

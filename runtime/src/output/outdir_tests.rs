@@ -130,7 +130,7 @@ fn never_a_folder_with_inputs_the_current_folder_home_or_root() {
     let input = out.join("sub/data.root");
     std::fs::create_dir_all(input.parent().expect("parent")).expect("mkdir");
     std::fs::write(&input, "x").expect("write");
-    let why = refusal(&out, &[input.clone()]);
+    let why = refusal(&out, std::slice::from_ref(&input));
     assert!(why.contains("data.root"), "{why}");
     // Named through `..`: the same folder.
     refusal(&out.join("sub/.."), &[input]);
@@ -200,8 +200,8 @@ fn a_second_run_into_the_same_output_waits_for_the_first() {
         let out = out.clone();
         move || {
             let waited = std::cell::Cell::new(None);
-            let s = StagedDir::new(&out, &[], None, &mut |pid| waited.set(Some(pid)))
-                .expect("staged");
+            let s =
+                StagedDir::new(&out, &[], None, &mut |pid| waited.set(Some(pid))).expect("staged");
             let _ = tx.send(());
             output(s.path(), "second");
             s.commit().expect("commit");
@@ -214,7 +214,11 @@ fn a_second_run_into_the_same_output_waits_for_the_first() {
     );
     first.commit().expect("commit");
     let waited = second.join().expect("second run");
-    assert_eq!(waited, Some(Some(std::process::id())), "told whom it waits for");
+    assert_eq!(
+        waited,
+        Some(Some(std::process::id())),
+        "told whom it waits for"
+    );
     assert_eq!(tag(&out), "second");
     assert_eq!(names(root.path()), ["out"], "no lock file or staging left");
     // A signal ends the wait.
