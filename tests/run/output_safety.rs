@@ -78,7 +78,8 @@ fn folders_that_are_not_ana_outputs_are_refused() {
     let other = dir.join("mine");
     std::fs::create_dir(&other).expect("mkdir");
     std::fs::write(other.join("thesis.tex"), "x").expect("write");
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 7] = [
+        ("missing/..", "does not name a folder"),
         ("data", "a.root, an input of this run"),
         (s(dir), "the current folder"),
         (".", "the current folder"),

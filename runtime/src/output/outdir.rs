@@ -36,6 +36,7 @@ const PREVIOUS: &str = ".ana-previous-";
 pub fn check_output_path(target: &Path, inputs: &[PathBuf]) -> Result<(), OutputError> {
     match existing(target)? {
         Some(real) => check_replaceable(target, &real, &canonical_all(inputs)),
+        None if target.file_name().is_none() => Err(refused(target, "it does not name a folder")),
         None => Ok(()),
     }
 }
