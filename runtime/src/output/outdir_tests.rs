@@ -281,3 +281,39 @@ fn leftover_names_carry_pid_and_output() {
     assert!(key_of(OsStr::new(&long)).len() < 20);
     assert_eq!(key_of(OsStr::new("out")), "out");
 }
+
+/// A reader looking at OUT while runs replace it again and again always finds an output
+/// there (with two renames it finds none between them).
+#[test]
+fn out_is_never_missing_while_it_is_replaced() {
+    let root = tempfile::tempdir().expect("tmp");
+    let out = root.path().join("out");
+    output(&out, "0");
+    let done = AtomicBool::new(false);
+    let missing = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let (mut looks, mut missing) = (0u64, 0u64);
+            while !done.load(Ordering::Relaxed) {
+                looks += 1;
+                if std::fs::symlink_metadata(out.join(MARKER)).is_err() {
+                    missing += 1;
+                }
+            }
+            (looks, missing)
+        });
+        for i in 1..=100 {
+            let s = staged(&out).expect("staged");
+            output(s.path(), &i.to_string());
+            s.commit().expect("commit");
+        }
+        done.store(true, Ordering::Relaxed);
+        reader.join().expect("reader")
+    });
+    assert_eq!(tag(&out), "100");
+    assert!(missing.0 > 100, "the reader looked: {missing:?}");
+    assert_eq!(
+        missing.1, 0,
+        "OUT was missing {} of {} times",
+        missing.1, missing.0
+    );
+}
