@@ -60,7 +60,8 @@ struct Target {
 /// it. Dropped without `commit` (a failed run), the staging folder is removed.
 #[derive(Debug)]
 pub struct StagedDir {
-    // Declared before the lock: dropped first, so no other run sees a live staging folder.
+    // Declared before the lock, so dropped first: a failed run's staging folder is gone
+    // before the next run into OUT may start.
     tmp: tempfile::TempDir,
     target: Target,
     _lock: OutputLock,
@@ -91,11 +92,11 @@ impl StagedDir {
             check_replaceable(&target.shown, &real, &target.inputs)?;
         }
         remove_leftovers(&target.parent, &target.key);
-        let pid = format!("{STAGING}{}-", std::process::id());
-        let key = format!("-{}", target.key);
+        let prefix = format!("{STAGING}{}-", std::process::id());
+        let suffix = format!("-{}", target.key);
         let tmp = tempfile::Builder::new()
-            .prefix(&pid)
-            .suffix(&key)
+            .prefix(&prefix)
+            .suffix(&suffix)
             .tempdir_in(&target.parent)
             .map_err(|e| create_error(&target.shown, e))?;
         let marker = tmp.path().join(MARKER);
