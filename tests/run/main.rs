@@ -10,7 +10,9 @@
 
 mod dimuon;
 mod failures;
+mod limits;
 mod snapshots;
+mod stop;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
