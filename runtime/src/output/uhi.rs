@@ -214,7 +214,7 @@ mod tests {
             AxisKind::Category { values: vec![] },
         ];
         for (i, a) in kinds.iter().enumerate() {
-            for b in &kinds[i..] {
+            for b in kinds.iter().skip(i) {
                 for storage in [Storage::Double, Storage::Weighted] {
                     let spec = HistSpec {
                         name: format!("h{i}"),
