@@ -37,7 +37,9 @@ fn usage(msg: String, help: &str) -> Failure {
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    if !args.file.is_file() {
+    // Something that is there but not a file (a FIFO, a device, a folder) is named by kind
+    // when opened.
+    if !args.file.exists() {
         return Err(usage(
             format!("no such file: {}", args.file.display()),
             "give the path of a ROOT file",

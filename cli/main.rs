@@ -1,6 +1,6 @@
 //! The `ana` command line: argument parsing and dispatch to one module per subcommand.
 //! Exit codes: 0 success, 1 an error in the script, the input or the run, 2 a usage error,
-//! 130 interrupted (SIGINT/SIGTERM).
+//! 130 interrupted (SIGINT/SIGTERM/SIGHUP).
 //! `miette::Report` appears only in this program, never in the libraries.
 
 mod check;
@@ -57,7 +57,7 @@ pub enum Failure {
     /// The script, the input or the run went wrong: exit 1. Diagnostics were already printed
     /// when the report is `None`.
     Error(Option<miette::Report>),
-    /// SIGINT or SIGTERM stopped a run: exit 130, as shells report an interrupted command.
+    /// SIGINT, SIGTERM or SIGHUP stopped a run: exit 130, as shells report an interrupted command.
     Interrupted,
 }
 
@@ -90,13 +90,15 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Interrupted) => {
-            eprintln!(
-                "interrupted: no outputs were written; an earlier output directory is untouched"
-            );
+            eprintln!("{INTERRUPTED}");
             ExitCode::from(130)
         }
     }
 }
+
+/// What an interrupted run says on stderr before it exits with 130.
+pub const INTERRUPTED: &str =
+    "interrupted: no outputs were written; an earlier output directory is untouched";
 
 /// Colour only on a terminal and never with `NO_COLOR`; fixed width when not a terminal, so
 /// that diagnostics in logs and tests are stable.

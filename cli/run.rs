@@ -4,11 +4,13 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ana_compiler::abi::Engine;
-use ana_runtime::exec::{self, ChunkPlan, RootSource, RunConfig, RunError, RunSummary};
+use ana_runtime::exec::{
+    self, ChunkPlan, ChunkSource, RootSource, RunConfig, RunError, RunSummary,
+};
 use ana_runtime::output::{OutputError, ScriptRecord};
 use ana_runtime::root::Tree;
 
@@ -36,9 +38,15 @@ pub struct Args {
     /// Input tree name (overrides the script's `tree`).
     #[arg(long)]
     pub tree: Option<String>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 per core, and no more than the cores
+    /// or the run's chunks, whichever is more).
     #[arg(long, short = 'j', value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Most memory the histograms may take, all copies included (one per chunk in flight,
+    /// two per thread, and the merged one): e.g. 4G, 500M (default: half the physical
+    /// memory). A run that would need more is refused before it starts.
+    #[arg(long, value_name = "SIZE", value_parser = exec::parse_size)]
+    pub memory_limit: Option<u64>,
     /// Entries per chunk (grouped and cut at basket boundaries; default: about 4 MB of
     /// decoded data). Below the baskets' size, baskets are decompressed more than once.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
@@ -66,7 +74,8 @@ pub fn main(args: Args) -> Result<(), Failure> {
     // Installed first: a signal while files are opened or code is compiled also stops the
     // run cleanly (with exit 130) instead of killing it.
     let cancel = Arc::new(AtomicBool::new(false));
-    install_signal_handlers(&cancel);
+    let staging = Arc::new(AtomicBool::new(false));
+    install_signal_handlers(&cancel, &staging);
     let source = crate::read_script(&args.script)?;
     let params = crate::parse_sets(&args.set)?;
     let files = input_files(&args, &source)?;
@@ -107,6 +116,10 @@ pub fn main(args: Args) -> Result<(), Failure> {
     }
     let mut config = RunConfig::new(&args.output);
     config.threads = args.threads.map_or(0, usize::from);
+    if let Some(w) = exec::worker_threads(config.threads, input.chunks().len()).warning {
+        eprintln!("warning: {w}");
+    }
+    config.memory_limit = args.memory_limit;
     config.progress = !args.quiet && std::io::stderr().is_terminal();
     config.engine_name = match args.engine {
         EngineArg::Interp => "interp",
@@ -119,6 +132,8 @@ pub fn main(args: Args) -> Result<(), Failure> {
     });
     config.cancel = Some(cancel);
     config.keep_going = args.keep_going;
+    // From here on the run may have a staging folder to remove when it stops.
+    staging.store(true, Ordering::SeqCst);
     let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
     if !args.quiet {
         print_summary(&args, &compiled.tree, &summary, compile_time);
@@ -236,21 +251,54 @@ fn output_error(e: OutputError) -> Failure {
 fn run_error(e: RunError) -> Failure {
     match e {
         RunError::Interrupted => Failure::Interrupted,
+        RunError::Memory(e) => Failure::Error(Some(miette::miette!(
+            help = "use fewer bins or fewer histograms, fewer --threads, or a larger \
+                    --memory-limit if the machine has the memory",
+            "{e}"
+        ))),
         RunError::Output(e) => output_error(e),
         e => Failure::Error(Some(miette::miette!("{e}"))),
     }
 }
 
-/// The first SIGINT/SIGTERM/SIGHUP asks the run to stop (outputs are then not written; an
-/// earlier OUT stays); a second one ends the process at once. SIGHUP (a closed terminal or
+/// The first SIGINT, SIGTERM or SIGHUP asks the run to stop (outputs are then not written;
+/// an earlier OUT stays); a second one ends the process at once. SIGHUP (a closed terminal or
 /// ssh session) is no reason to leave a staging folder behind.
-fn install_signal_handlers(cancel: &Arc<AtomicBool>) {
+/// Until the run has a staging folder (`staging`), nothing needs cleaning up, and a thread
+/// ends the process at once: opening inputs and compiling cannot be interrupted from inside
+/// (a big script spends tens of seconds in cranelift). Once it has one, the run stops
+/// itself between chunks and output files; should it not within a second (a stalled file
+/// system), the thread ends the process anyway.
+fn install_signal_handlers(cancel: &Arc<AtomicBool>, staging: &Arc<AtomicBool>) {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    for sig in [SIGINT, SIGTERM, SIGHUP] {
+    const SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
+    for sig in SIGNALS {
         // Failing to install a handler only loses the graceful stop; the run still works.
         let _ = signal_hook::flag::register_conditional_shutdown(sig, 130, Arc::clone(cancel));
         let _ = signal_hook::flag::register(sig, Arc::clone(cancel));
     }
+    let Ok(mut signals) = signal_hook::iterator::Signals::new(SIGNALS) else {
+        return;
+    };
+    let staging = Arc::clone(staging);
+    let _ = std::thread::Builder::new()
+        .name("ana-signals".into())
+        .spawn(move || {
+            if signals.forever().next().is_none() {
+                return;
+            }
+            if staging.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_secs(1));
+                eprintln!(
+                    "interrupted: the run did not stop within a second and was ended; an \
+                     earlier output directory is untouched (a .ana-staging-* folder beside it \
+                     may be left)"
+                );
+            } else {
+                eprintln!("{}", crate::INTERRUPTED);
+            }
+            std::process::exit(130);
+        });
 }
 
 fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {

@@ -1,7 +1,9 @@
 //! `ana run`, end to end: the dimuon example against the uproot + awkward + hist reference
 //! (`tests/reference/dimuon_ref.py`), on the real CMS events, the shared NanoAOD file and
 //! synthetic data; both engines; results independent of threads and chunking; usage errors,
-//! failed and interrupted runs that leave an earlier output directory intact.
+//! failed and interrupted runs that leave an earlier output directory intact (`failures`);
+//! inputs that are not files and signals in every phase (`stop`); the thread cap and the
+//! histograms' memory budget (`limits`).
 
 #![allow(
     clippy::indexing_slicing,
@@ -10,8 +12,10 @@
 
 mod dimuon;
 mod failures;
+mod limits;
 mod output_safety;
 mod snapshots;
+mod stop;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -11,6 +11,7 @@
 //!   bounded by threads x chunk size, not by the dataset.
 //! - A failed or interrupted run leaves an earlier output directory untouched.
 
+mod limits;
 mod plan;
 mod source;
 
@@ -28,6 +29,10 @@ use crate::output::{
     TableRecord, TableSummary, TableWriter,
 };
 
+pub use limits::{
+    Threads, check_histogram_memory, default_memory_limit, histogram_bytes, human_bytes,
+    parse_size, worker_threads,
+};
 pub use plan::{Chunk, limit, split_ranges};
 pub use source::{ChunkPlan, RootSource};
 
@@ -36,8 +41,10 @@ pub use source::{ChunkPlan, RootSource};
 pub struct RunConfig {
     /// The output directory (replaced as a whole at the end of a successful run).
     pub out_dir: PathBuf,
-    /// Worker threads; 0 means one per core.
+    /// Worker threads; 0 means one per core. Capped by [`worker_threads`].
     pub threads: usize,
+    /// Most bytes the histograms' copies may take; `None`: half the physical memory.
+    pub memory_limit: Option<u64>,
     /// Entries per chunk; `None` lets the source choose (about [`DEFAULT_CHUNK_BYTES`]).
     pub chunk_entries: Option<u64>,
     /// Stop after this many entries in total.
@@ -66,6 +73,7 @@ impl RunConfig {
         RunConfig {
             out_dir: out_dir.into(),
             threads: 0,
+            memory_limit: None,
             chunk_entries: None,
             max_entries: None,
             progress: false,
@@ -129,6 +137,8 @@ pub enum RunError {
     Threads(String),
     #[error("interrupted: the previous outputs were left untouched")]
     Interrupted,
+    #[error("{0}")]
+    Memory(String),
 }
 
 /// Runs `graph` with `engine` over the chunks of `source` and writes the outputs.
@@ -139,6 +149,9 @@ pub fn run_source(
     source: &dyn ChunkSource,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
+    let chunks = source.chunks();
+    let threads = worker_threads(config.threads, chunks.len()).threads;
+    check_histogram_memory(graph, threads, config.memory_limit)?;
     let mut inputs: Vec<PathBuf> = source.files().into_iter().map(|f| f.0.into()).collect();
     inputs.extend(config.script.as_ref().map(|s| PathBuf::from(&s.path)));
     let staged = StagedDir::new(
@@ -160,18 +173,12 @@ pub fn run_source(
         OutputError::Cancelled => RunError::Interrupted,
         e => e.into(),
     })?;
-    let threads = if config.threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        config.threads
-    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ana-worker-{i}"))
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
     let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
-    let chunks = source.chunks();
     let total: u64 = chunks.iter().map(|c| c.entries.end - c.entries.start).sum();
     let bar = progress_bar(config.progress, total);
     let stop = AtomicBool::new(false);
@@ -182,6 +189,7 @@ pub fn run_source(
                 .as_ref()
                 .is_some_and(|c| c.load(Ordering::Relaxed))
     };
+    let cancelled = &cancelled;
     let window = 2 * threads;
     let files = source.files();
     let mut skipped = source.unreadable();
@@ -198,10 +206,12 @@ pub fn run_source(
                 && spawned < chunks.len()
                 && spawned < merged + window
             {
-                let (i, tx, stop) = (spawned, tx.clone(), &stop);
+                let (i, tx) = (spawned, tx.clone());
                 scope.spawn(move |_| {
+                    // Chunks queued behind the workers are dropped at once when the run
+                    // stops: only the ones already running delay its end.
                     #[expect(clippy::indexing_slicing, reason = "`i < chunks.len()`: see the loop")]
-                    let res = if stop.load(Ordering::Relaxed) {
+                    let res = if cancelled() {
                         Err(RunError::Interrupted)
                     } else {
                         run_chunk(graph, engine, source, &chunks[i])
@@ -284,7 +294,9 @@ pub fn run_source(
     let entries_skipped: u64 = skipped_per_file.iter().sum();
     let entries = total - entries_skipped;
     let non_finite = merger.non_finite(graph);
-    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries)?;
+    // Writing the outputs may take seconds (large histograms, many tables): a signal meanwhile
+    // stops between files.
+    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries, cancelled)?;
     let wall = started.elapsed();
     let record = RunRecord {
         ana_version: env!("CARGO_PKG_VERSION").into(),
@@ -318,6 +330,9 @@ pub fn run_source(
         non_finite: non_finite.iter().cloned().collect(),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
+    if cancelled() {
+        return Err(RunError::Interrupted);
+    }
     staged.commit()?;
     Ok(RunSummary {
         entries,
@@ -426,20 +441,34 @@ impl Merger {
             .collect()
     }
 
+    /// Writes the merged results; `cancelled` is asked before each file.
     fn finish(
         self,
         graph: &Graph,
         dir: &Path,
         entries: u64,
-    ) -> Result<(Cutflow, Vec<TableSummary>, Vec<String>), OutputError> {
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<(Cutflow, Vec<TableSummary>, Vec<String>), RunError> {
+        let go_on = || {
+            if cancelled() {
+                Err(RunError::Interrupted)
+            } else {
+                Ok(())
+            }
+        };
+        go_on()?;
         output::write_histograms(&dir.join("histograms.json"), graph, &self.total.hists)?;
+        go_on()?;
         let cutflow = Cutflow::new(graph, entries, &self.total.cutflow);
         output::write_json(&dir.join("cutflow.json"), &cutflow)?;
         let tables = self
             .tables
             .into_iter()
-            .map(TableWriter::finish)
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|t| {
+                go_on()?;
+                Ok(t.finish()?)
+            })
+            .collect::<Result<Vec<_>, RunError>>()?;
         Ok((
             cutflow,
             tables,

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 pub use outdir::{MARKER, StagedDir, check_output_path};
 pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, TableSummary, TableWriter};
-pub use uhi::hist_json;
+pub use uhi::{HistJson, hist_json};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -86,23 +86,27 @@ pub fn write_histograms(
     graph: &Graph,
     hists: &[HistBuffer],
 ) -> Result<(), OutputError> {
-    let mut map = serde_json::Map::new();
-    for (spec, buf) in graph.hists.iter().zip(hists) {
-        map.insert(spec.name.clone(), hist_json(spec, buf));
-    }
-    // serde_json's map sorts keys unless `preserve_order`; keep declaration order explicitly.
-    struct Ordered<'a>(&'a Graph, &'a serde_json::Map<String, serde_json::Value>);
+    struct Ordered<'a>(&'a Graph, &'a [HistBuffer]);
     impl Serialize for Ordered<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             s.collect_map(
                 self.0
                     .hists
                     .iter()
-                    .filter_map(|h| self.1.get(&h.name).map(|v| (&h.name, v))),
+                    .zip(self.1)
+                    .map(|(spec, buf)| (&spec.name, uhi::HistJson { spec, buf })),
             )
         }
     }
-    write_json(path, &Ordered(graph, &map))
+    // Streamed: the histograms may be hundreds of megabytes.
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+        serde_json::to_writer_pretty(&mut w, &Ordered(graph, hists))?;
+        w.write_all(b"\n")?;
+        w.flush()
+    };
+    write().map_err(|e| OutputError::io(path, e))
 }
 
 /// `cutflow.json`: the total and the events passing each named selection, in order.

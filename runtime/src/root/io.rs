@@ -4,8 +4,59 @@
 //! the bytes that exist.
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::fs::{File, FileType, OpenOptions};
+use std::os::unix::fs::{FileExt, FileTypeExt, OpenOptionsExt};
+use std::path::Path;
+
+/// Why an input cannot be opened: it is not a regular file (`kind` names what it is), or
+/// the system refused.
+#[derive(Debug)]
+pub(crate) enum OpenError {
+    NotAFile { kind: &'static str },
+    Io(std::io::Error),
+}
+
+/// Opens an input for reading, refusing what is not a regular file: opening a FIFO blocks
+/// until a writer comes (forever, and deaf to signals, in `open`), a device may never end or
+/// change state when opened, and a directory only fails later with a confusing message.
+/// The path is checked before opening (no side effect on a device); the open itself is
+/// non-blocking and the opened file checked again, in case the path changed in between.
+pub(crate) fn open_regular(path: &Path) -> Result<File, OpenError> {
+    let kind = std::fs::metadata(path).map_err(OpenError::Io)?.file_type();
+    if let Some(kind) = not_regular(kind) {
+        return Err(OpenError::NotAFile { kind });
+    }
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(OpenError::Io)?;
+    let kind = file.metadata().map_err(OpenError::Io)?.file_type();
+    if let Some(kind) = not_regular(kind) {
+        return Err(OpenError::NotAFile { kind });
+    }
+    Ok(file)
+}
+
+/// What a file is, for the error message, unless it is a regular file.
+fn not_regular(t: FileType) -> Option<&'static str> {
+    let kind = if t.is_file() {
+        return None;
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "something other than a regular file"
+    };
+    Some(kind)
+}
 
 /// A parsing failure inside one object, before the caller adds where it happened.
 #[derive(Clone, Debug, PartialEq, Eq)]

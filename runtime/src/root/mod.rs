@@ -80,6 +80,8 @@ pub enum RootError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{file} is {kind}, not a ROOT file")]
+    NotAFile { file: String, kind: &'static str },
     #[error(
         "{at}: RNTuple is not supported yet (only TTrees are read); convert it to a TTree, e.g. with uproot"
     )]
@@ -139,7 +141,7 @@ impl RootError {
             | RootError::Unsupported { at, .. }
             | RootError::Range { at, .. }
             | RootError::Corrupt { at, .. } => Some(at),
-            RootError::Open { .. } | RootError::NoTree { .. } => None,
+            RootError::Open { .. } | RootError::NotAFile { .. } | RootError::NoTree { .. } => None,
         }
     }
 }
@@ -159,9 +161,15 @@ fn is_rntuple(class: &str) -> bool {
 impl RootFile {
     pub fn open(path: &Path) -> Result<RootFile, RootError> {
         let file_name = path.display().to_string();
-        let file = std::fs::File::open(path).map_err(|source| RootError::Open {
-            file: file_name.clone(),
-            source,
+        let file = io::open_regular(path).map_err(|e| match e {
+            io::OpenError::NotAFile { kind } => RootError::NotAFile {
+                file: file_name.clone(),
+                kind,
+            },
+            io::OpenError::Io(source) => RootError::Open {
+                file: file_name.clone(),
+                source,
+            },
         })?;
         let src = Source::new(file, &file_name).map_err(|source| RootError::Open {
             file: file_name.clone(),
