@@ -1,18 +1,20 @@
 //! `ana run SCRIPT [FILE...] [-o OUTDIR] ...`: compile the script against the input's
 //! branches, run it over the files' chunks in parallel, write the outputs, print a summary.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use ana_compiler::abi::Engine;
 use ana_runtime::exec::{self, ChunkPlan, RootSource, RunConfig, RunError, RunSummary};
-use ana_runtime::output::{OutputError, ScriptRecord};
+use ana_runtime::output::{OutputError, ParamRecord, ScriptRecord};
 use ana_runtime::root::Tree;
 
 use crate::Failure;
+use crate::input::ScriptInput;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineArg {
@@ -47,7 +49,7 @@ pub struct Args {
     /// Stop after this many entries in total.
     #[arg(long)]
     pub max_entries: Option<u64>,
-    /// Set a script parameter: NAME=VALUE (repeatable).
+    /// Set a script parameter: NAME=VALUE (repeatable, each name once).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
     /// No progress bar and no summary.
@@ -113,11 +115,12 @@ pub fn main(args: Args) -> Result<(), Failure> {
         path: args.script.display().to_string(),
         sha256: ana_runtime::output::sha256_hex(&source),
     });
+    config.parameters = compiled.params.iter().map(ParamRecord::from).collect();
     config.cancel = Some(cancel);
     config.keep_going = args.keep_going;
     let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
     if !args.quiet {
-        print_summary(&args, &compiled.tree, &summary, compile_time);
+        crate::out::print(&summary_text(&args, &compiled.tree, &summary, compile_time))?;
     } else if !summary.skipped.is_empty() {
         for k in &summary.skipped {
             eprintln!("warning: skipped (--keep-going): {}", k.error);
@@ -153,57 +156,19 @@ fn schema_of(
 /// The files to read: the command line's (globs expanded, in order) or the script's input,
 /// relative to the script's directory.
 fn input_files(args: &Args, source: &str) -> Result<Vec<PathBuf>, Failure> {
-    if args.files.is_empty() {
-        let Some(input) = ana_compiler::declared_input(source) else {
-            return Err(Failure::Usage(miette::miette!(
-                help = "name files after the script (ana run SCRIPT FILE.root ...), or add a \
-                        line `input \"file.root\"` to the script",
-                "no input files"
-            )));
-        };
-        let dir = args.script.parent().unwrap_or(Path::new(""));
-        let path = dir.join(&input);
-        if !path.exists() {
-            return Err(Failure::Usage(miette::miette!(
-                help = "the script's `input` is relative to the script's folder; name files on \
-                        the command line to read others",
-                "the script's default input {} does not exist",
-                path.display()
-            )));
-        }
-        return Ok(vec![path]);
+    match crate::input::script_input(&args.script, source, &args.files)? {
+        ScriptInput::Files(files) => Ok(files),
+        ScriptInput::DeclaredMissing(why) => Err(Failure::Usage(miette::miette!(
+            help = "the script's `input` is relative to the script's folder; name files on \
+                    the command line to read others",
+            "{why}"
+        ))),
+        ScriptInput::None => Err(Failure::Usage(miette::miette!(
+            help = "name files after the script (ana run SCRIPT FILE.root ...), or add a \
+                    line `input \"file.root\"` to the script",
+            "no input files"
+        ))),
     }
-    let mut files = Vec::new();
-    for pattern in &args.files {
-        if !pattern.contains(['*', '?', '[']) {
-            let path = PathBuf::from(pattern);
-            if !path.exists() {
-                return Err(Failure::Usage(miette::miette!(
-                    help = "check the path; glob patterns such as 'data/*.root' are expanded",
-                    "input file {pattern} does not exist"
-                )));
-            }
-            files.push(path);
-            continue;
-        }
-        let paths = glob::glob(pattern).map_err(|e| {
-            Failure::Usage(miette::miette!(
-                help = "quote patterns so that ana, not the shell, expands them",
-                "bad glob pattern {pattern:?}: {e}"
-            ))
-        })?;
-        let before = files.len();
-        for p in paths {
-            files.push(p.map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?);
-        }
-        if files.len() == before {
-            return Err(Failure::Usage(miette::miette!(
-                help = "check the pattern and the current directory",
-                "no files match {pattern:?}"
-            )));
-        }
-    }
-    Ok(files)
 }
 
 fn usage(e: OutputError) -> Failure {
@@ -232,7 +197,8 @@ fn install_signal_handlers(cancel: &Arc<AtomicBool>) {
     }
 }
 
-fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
+fn summary_text(args: &Args, tree: &str, s: &RunSummary, compile: Duration) -> String {
+    let mut text = String::new();
     let secs = s.wall.as_secs_f64();
     let rate = if secs > 0.0 {
         s.entries as f64 / secs
@@ -243,18 +209,21 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
         EngineArg::Interp => "interpreter",
         EngineArg::Jit => "jit",
     };
-    println!("ana run {}", args.script.display());
-    println!(
+    let _ = writeln!(text, "ana run {}", args.script.display());
+    let _ = writeln!(
+        text,
         "  input     {} events of tree {tree} in {}",
         group(s.entries),
         plural(s.chunks as u64, "chunk")
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  engine    {engine}, {} threads, compiled in {:.1} ms",
         s.threads,
         compile.as_secs_f64() * 1e3
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  time      {secs:.3} s, {} events/s",
         group(rate.round() as u64)
     );
@@ -267,7 +236,8 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
             .max()
             .unwrap_or(0)
             .max(10);
-        println!(
+        let _ = writeln!(
+            text,
             "  cutflow   {:<width$}  {:>12}",
             "all events",
             group(s.entries)
@@ -278,7 +248,8 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
             } else {
                 0.0
             };
-            println!(
+            let _ = writeln!(
+                text,
                 "            {:<width$}  {:>12}  {pct:5.1}%",
                 r.name,
                 group(r.events)
@@ -287,30 +258,34 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
     }
     let out = s.out_dir.display();
     if !s.histograms.is_empty() {
-        println!(
+        let _ = writeln!(
+            text,
             "  outputs   {out}/histograms.json: {}",
             s.histograms.join(", ")
         );
     }
     for t in &s.tables {
-        println!(
+        let _ = writeln!(
+            text,
             "            {out}/{}/: {} in {}",
             t.name,
             plural(t.rows, "row"),
             plural(t.parts as u64, "Parquet part")
         );
     }
-    println!("            {out}/cutflow.json, {out}/run.json");
+    let _ = writeln!(text, "            {out}/cutflow.json, {out}/run.json");
     if !s.skipped.is_empty() {
-        println!(
+        let _ = writeln!(
+            text,
             "  skipped   {} unreadable input(s), {} events left out (--keep-going):",
             s.skipped.len(),
             group(s.entries_skipped)
         );
         for k in &s.skipped {
-            println!("            {}", k.error);
+            let _ = writeln!(text, "            {}", k.error);
         }
     }
+    text
 }
 
 /// "1 chunk", "3 chunks", "1,024 rows".

@@ -24,8 +24,8 @@ use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, EngineError, InputColum
 use ana_compiler::graph::Graph;
 
 use crate::output::{
-    self, Cutflow, InputRecord, OutputError, RunRecord, ScriptRecord, SkippedRecord, StagedDir,
-    TableRecord, TableSummary, TableWriter,
+    self, Cutflow, InputRecord, OutputError, ParamRecord, RunRecord, ScriptRecord, SkippedRecord,
+    StagedDir, TableRecord, TableSummary, TableWriter,
 };
 
 pub use plan::{Chunk, limit, split_ranges};
@@ -47,6 +47,8 @@ pub struct RunConfig {
     /// For `run.json`: the engine's name and the script.
     pub engine_name: String,
     pub script: Option<ScriptRecord>,
+    /// For `run.json`: every script parameter's value and where it came from.
+    pub parameters: Vec<ParamRecord>,
     /// Set (e.g. by a SIGINT handler) to stop the run; the outputs are then not written.
     pub cancel: Option<Arc<AtomicBool>>,
     /// Rows per Parquet part file.
@@ -71,6 +73,7 @@ impl RunConfig {
             progress: false,
             engine_name: "interp".into(),
             script: None,
+            parameters: Vec::new(),
             cancel: None,
             rows_per_part: output::ROWS_PER_PART,
             keep_going: false,
@@ -265,6 +268,7 @@ pub fn run_source(
     let record = RunRecord {
         ana_version: env!("CARGO_PKG_VERSION").into(),
         script: config.script.clone(),
+        parameters: config.parameters.clone(),
         tree: source.tree(),
         inputs: files
             .into_iter()
