@@ -86,11 +86,15 @@ pub fn check_schema(
             None => Ok(None),
         },
         ScriptInput::DeclaredMissing(why) => {
-            eprintln!("note: {why}: {assumed}; pass --input FILE to check against a file");
+            crate::out::message(&format!(
+                "note: {why}: {assumed}; pass --input FILE to check against a file"
+            ));
             Ok(None)
         }
         ScriptInput::None => {
-            eprintln!("note: no input: {assumed}; pass --input FILE to check against a file");
+            crate::out::message(&format!(
+                "note: no input: {assumed}; pass --input FILE to check against a file"
+            ));
             Ok(None)
         }
     }

@@ -173,13 +173,10 @@ fn cut(name: &str, width: usize) -> String {
 /// Compressed bytes of a branch: its baskets in keys of their own, and "in tree" for baskets
 /// embedded in the tree object, whose compressed share cannot be told apart.
 fn compressed(b: &BranchInfo) -> String {
-    match (
-        b.zip_bytes > 0 || b.embedded_baskets == 0,
-        b.embedded_baskets > 0,
-    ) {
-        (true, true) => format!("{} + in tree", size(b.zip_bytes)),
-        (false, true) => "in tree".to_string(),
-        _ => size(b.zip_bytes),
+    match (b.embedded_baskets, b.zip_bytes) {
+        (0, z) => size(z),
+        (_, 0) => "in tree".to_string(),
+        (_, z) => format!("{} + in tree", size(z)),
     }
 }
 

@@ -85,19 +85,19 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(report)) => {
-            eprintln!("{report:?}");
+            out::message(&format!("{report:?}"));
             ExitCode::from(2)
         }
         Err(Failure::UsageReported) => ExitCode::from(2),
         Err(Failure::Error(report)) => {
             if let Some(report) = report {
-                eprintln!("{report:?}");
+                out::message(&format!("{report:?}"));
             }
             ExitCode::from(1)
         }
         Err(Failure::Interrupted) => {
-            eprintln!(
-                "interrupted: no outputs were written; an earlier output directory is untouched"
+            out::message(
+                "interrupted: no outputs were written; an earlier output directory is untouched",
             );
             ExitCode::from(130)
         }
@@ -168,7 +168,7 @@ pub fn compile_or_report(
     ana_compiler::compile(&path.display().to_string(), source, opts).map_err(|diags| {
         let usage = diags.0.iter().any(|d| USAGE_CODES.contains(&d.code));
         for d in diags.0 {
-            eprintln!("{:?}", miette::Report::new(d));
+            out::message(&format!("{:?}", miette::Report::new(d)));
         }
         if usage {
             Failure::UsageReported

@@ -1,5 +1,6 @@
-//! The commands' output on stdout. A reader that closes the pipe early (`ana inspect f.root |
-//! head`) ends the output quietly, as for any Unix tool: it has what it wanted.
+//! The commands' output on stdout, and messages on stderr. A reader that closes the pipe early
+//! (`ana inspect f.root | head`, `ana check s.ana 2>&1 | head`) ends the output quietly, as for
+//! any Unix tool: it has what it wanted. (`println!` and `eprintln!` panic instead.)
 
 use std::io::Write;
 
@@ -16,4 +17,11 @@ pub fn print(text: &str) -> Result<(), Failure> {
             "cannot write the output: {e}"
         )))),
     }
+}
+
+/// Writes a message line to stderr; one that cannot be written is dropped (there is nowhere
+/// left to say so), and the exit code still tells what happened.
+pub fn message(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
 }

@@ -101,7 +101,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
     let input =
         RootSource::open(&files, &compiled.tree, graph, plan, Some(opened)).map_err(run_error)?;
     if let Some(w) = input.plan_warning() {
-        eprintln!("warning: {w}");
+        crate::out::message(&format!("warning: {w}"));
     }
     let mut config = RunConfig::new(&args.output);
     config.threads = args.threads.map_or(0, usize::from);
@@ -123,7 +123,7 @@ pub fn main(args: Args) -> Result<(), Failure> {
         crate::out::print(&summary_text(&args, &compiled.tree, &summary, compile_time))?;
     } else if !summary.skipped.is_empty() {
         for k in &summary.skipped {
-            eprintln!("warning: skipped (--keep-going): {}", k.error);
+            crate::out::message(&format!("warning: skipped (--keep-going): {}", k.error));
         }
     }
     Ok(())
