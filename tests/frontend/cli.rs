@@ -205,3 +205,19 @@ fn check_input_that_is_a_broken_link_says_so() {
         "{err}"
     );
 }
+
+/// The byte-order mark is skipped wherever a script is parsed: its `input` and `tree` are
+/// found, and spans stay offsets into the text as read.
+#[test]
+fn a_byte_order_mark_before_the_first_statement() {
+    let source = "\u{feff}input \"x.root\"\ntree T\nlet y = nope\n";
+    assert_eq!(
+        ana_compiler::declared_input(source).as_deref(),
+        Some("x.root")
+    );
+    assert_eq!(ana_compiler::declared_tree(source).as_deref(), Some("T"));
+    let opts = ana_compiler::CompileOptions::default();
+    let diags = ana_compiler::compile("s.ana", source, &opts).expect_err("unknown name");
+    let span = diags.0[0].span;
+    assert_eq!(&source[span.start..span.end], "nope");
+}
