@@ -1,5 +1,6 @@
 //! `ana check SCRIPT [--input FILE.root]`: exit 0 when the script is clean, else 1 with every
-//! diagnostic on stderr.
+//! diagnostic on stderr. The branch types come from `--input`, else from the script's own
+//! `input` (the file `ana run` reads), else they are assumed from the names, as a note says.
 
 use std::path::PathBuf;
 
@@ -9,23 +10,26 @@ use crate::Failure;
 pub struct Args {
     /// The .ana script to check.
     pub script: PathBuf,
-    /// A ROOT file whose branches the script's names are checked against.
+    /// A ROOT file whose branches the script's names are checked against (default: the
+    /// script's `input`, when it exists).
     #[arg(long)]
     pub input: Option<PathBuf>,
     /// The input tree (default: the script's `tree`, else `Events`).
     #[arg(long)]
     pub tree: Option<String>,
-    /// Set a script parameter: NAME=VALUE (repeatable).
+    /// Set a script parameter: NAME=VALUE (repeatable, each name once).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
     let source = crate::read_script(&args.script)?;
-    let schema = match &args.input {
-        None => None,
-        Some(input) => Some(crate::input_schema(input, args.tree.clone(), &source)?),
-    };
+    let schema = crate::input::check_schema(
+        &args.script,
+        &source,
+        args.input.as_deref(),
+        args.tree.clone(),
+    )?;
     let opts = ana_compiler::CompileOptions {
         schema,
         params: crate::parse_sets(&args.set)?,

@@ -1,7 +1,7 @@
 //! `ana graph SCRIPT [--dot | --clif] [--input FILE.root]`: the optimized dataflow graph, as
 //! text (one node per line) or Graphviz DOT, or the cranelift IR the JIT compiles it to. The
 //! branch types come from `--input`, else from the script's own `input` when that file exists
-//! (as `ana run` compiles it), else they are assumed from the names.
+//! (as `ana run` compiles it), else they are assumed from the names (see `input`).
 
 use std::path::PathBuf;
 
@@ -24,23 +24,19 @@ pub struct Args {
     /// The input tree (default: the script's `tree`, else `Events`).
     #[arg(long)]
     pub tree: Option<String>,
-    /// Set a script parameter: NAME=VALUE (repeatable).
+    /// Set a script parameter: NAME=VALUE (repeatable, each name once).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
     let source = crate::read_script(&args.script)?;
-    let declared = || {
-        let dir = args.script.parent().unwrap_or(std::path::Path::new(""));
-        ana_compiler::declared_input(&source)
-            .map(|f| dir.join(f))
-            .filter(|p| p.exists())
-    };
-    let schema = match args.input.clone().or_else(declared) {
-        Some(input) => Some(crate::input_schema(&input, args.tree.clone(), &source)?),
-        None => None,
-    };
+    let schema = crate::input::check_schema(
+        &args.script,
+        &source,
+        args.input.as_deref(),
+        args.tree.clone(),
+    )?;
     let opts = ana_compiler::CompileOptions {
         schema,
         params: crate::parse_sets(&args.set)?,
@@ -56,6 +52,5 @@ pub fn main(args: Args) -> Result<(), Failure> {
     } else {
         ana_compiler::dump::text(&compiled.graph)
     };
-    print!("{out}");
-    Ok(())
+    crate::out::print(&out)
 }

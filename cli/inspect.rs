@@ -1,7 +1,7 @@
 //! `ana inspect FILE.root [--json] [--tree T --branch B ... --entries A:B]`.
 //!
 //! Input: a ROOT file and flags. Output: the trees with their branches (type, counter of a
-//! jagged branch, baskets, sizes, compression), or the values of branches per entry, as text
+//! jagged branch, baskets, sizes, compression; long names cut), or the values of branches per entry, as text
 //! or JSON. Exit 1 for unreadable files, 2 for usage errors (bad flags, a missing file).
 
 use std::fmt::Write as _;
@@ -37,11 +37,11 @@ fn usage(msg: String, help: &str) -> Failure {
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    // Something that is there but not a file (a FIFO, a device, a folder) is named by kind
-    // when opened.
-    if !args.file.exists() {
+    // A missing file or a broken link is named here; something that is there but not a file
+    // (a FIFO, a device, a folder) is named by kind when opened.
+    if let Some(why) = crate::input::unusable(&args.file) {
         return Err(usage(
-            format!("no such file: {}", args.file.display()),
+            format!("{}{why}", args.file.display()),
             "give the path of a ROOT file",
         ));
     }
@@ -65,15 +65,11 @@ pub fn main(args: Args) -> Result<(), Failure> {
             .map(|n| file.tree(n))
             .collect::<Result<Vec<_>, _>>()
             .map_err(err)?;
-        print!(
-            "{}",
-            if args.json {
-                listing_json(&file, &trees)
-            } else {
-                listing_text(&file, &trees)
-            }
-        );
-        return Ok(());
+        return crate::out::print(&if args.json {
+            listing_json(&file, &trees)
+        } else {
+            listing_text(&file, &trees)
+        });
     }
     let tree_name = match &args.tree {
         Some(t) => t.clone(),
@@ -113,11 +109,10 @@ pub fn main(args: Args) -> Result<(), Failure> {
             })
             .collect();
         let out = json!({"tree": tree.name(), "values": values});
-        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        crate::out::print(&(serde_json::to_string_pretty(&out).unwrap_or_default() + "\n"))
     } else {
-        print!("{}", values_text(&tree, &columns, range));
+        crate::out::print(&values_text(&tree, &columns, range))
     }
-    Ok(())
 }
 
 /// `A:B`, `A:`, `:B`, `:` or a single entry `A`.
@@ -158,9 +153,35 @@ fn size(bytes: i64) -> String {
     }
 }
 
+/// Names longer than this are cut with `…` (NanoAOD has names of 83 characters), so that a
+/// row fits a terminal, as uproot's `show()` does.
+const NAME_WIDTH: usize = 40;
+
+fn cut(name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_string();
+    }
+    let mut out: String = name.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Compressed bytes of a branch: its baskets in keys of their own, and "in tree" for baskets
+/// embedded in the tree object, whose compressed share cannot be told apart.
+fn compressed(b: &BranchInfo) -> String {
+    match (b.embedded_baskets, b.zip_bytes) {
+        (0, z) => size(z),
+        (_, 0) => "in tree".to_string(),
+        (_, z) => format!("{} + in tree", size(z)),
+    }
+}
+
 fn branch_row(b: &BranchInfo) -> [String; 7] {
+    let uncompressed = b
+        .tot_bytes
+        .saturating_add(i64::try_from(b.embedded_bytes).unwrap_or(0));
     [
-        b.name.clone(),
+        cut(&b.name, NAME_WIDTH),
         if b.elem.is_some() {
             b.type_name.clone()
         } else {
@@ -168,8 +189,8 @@ fn branch_row(b: &BranchInfo) -> [String; 7] {
         },
         b.counter.clone().unwrap_or_default(),
         b.baskets.to_string(),
-        size(b.tot_bytes),
-        size(b.zip_bytes),
+        size(uncompressed),
+        compressed(b),
         b.codec.map(|c| c.name().to_string()).unwrap_or_default(),
     ]
 }
@@ -187,11 +208,12 @@ fn listing_text(file: &RootFile, trees: &[Tree]) -> String {
             "compressed",
             "compression",
         ];
-        let rows: Vec<[String; 7]> = t.branches().iter().map(branch_row).collect();
+        let branches = t.branches();
+        let rows: Vec<[String; 7]> = branches.iter().map(branch_row).collect();
         let mut w = head.map(str::len);
         for r in &rows {
             for (wk, c) in w.iter_mut().zip(r) {
-                *wk = (*wk).max(c.len());
+                *wk = (*wk).max(c.chars().count());
             }
         }
         let line = |cells: &[String]| -> String {
@@ -213,6 +235,20 @@ fn listing_text(file: &RootFile, trees: &[Tree]) -> String {
         );
         for r in &rows {
             let _ = writeln!(out, "{}", line(r));
+        }
+        let embedded = branches.iter().filter(|b| b.embedded_baskets > 0).count();
+        if embedded > 0 {
+            let r = t.record();
+            let _ = writeln!(
+                out,
+                "in tree: {embedded} of {} branches keep baskets inside the tree object (written \
+                 before they were flushed\n  to keys of their own), compressed with the \
+                 branches' metadata: {} uncompressed, {} on file ({})",
+                branches.len(),
+                size(i64::try_from(r.uncompressed_bytes).unwrap_or(i64::MAX)),
+                size(i64::try_from(r.compressed_bytes).unwrap_or(i64::MAX)),
+                r.codec.name()
+            );
         }
         out.push('\n');
     }
@@ -243,11 +279,23 @@ fn listing_json(file: &RootFile, trees: &[Tree]) -> String {
                         "baskets": b.baskets,
                         "uncompressed_bytes": b.tot_bytes,
                         "compressed_bytes": b.zip_bytes,
+                        "embedded_baskets": b.embedded_baskets,
+                        "embedded_bytes": b.embedded_bytes,
                         "compression": b.codec.map(|c| c.name()),
                     })
                 })
                 .collect();
-            json!({"name": t.name(), "entries": t.entries(), "branches": branches})
+            let r = t.record();
+            json!({
+                "name": t.name(),
+                "entries": t.entries(),
+                "record": {
+                    "compression": r.codec.name(),
+                    "compressed_bytes": r.compressed_bytes,
+                    "uncompressed_bytes": r.uncompressed_bytes,
+                },
+                "branches": branches,
+            })
         })
         .collect();
     let out = json!({"trees": trees, "rntuples": file.rntuple_names()});

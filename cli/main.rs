@@ -5,7 +5,9 @@
 
 mod check;
 mod graph;
+mod input;
 mod inspect;
+mod out;
 mod run;
 
 use std::path::PathBuf;
@@ -54,6 +56,9 @@ enum Command {
 pub enum Failure {
     /// Bad flags, missing files, empty globs: exit 2.
     Usage(miette::Report),
+    /// A usage error whose diagnostics were already printed (a `--set` the script does not
+    /// take): exit 2.
+    UsageReported,
     /// The script, the input or the run went wrong: exit 1. Diagnostics were already printed
     /// when the report is `None`.
     Error(Option<miette::Report>),
@@ -80,17 +85,18 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(report)) => {
-            eprintln!("{report:?}");
+            out::message(&format!("{report:?}"));
             ExitCode::from(2)
         }
+        Err(Failure::UsageReported) => ExitCode::from(2),
         Err(Failure::Error(report)) => {
             if let Some(report) = report {
-                eprintln!("{report:?}");
+                out::message(&format!("{report:?}"));
             }
             ExitCode::from(1)
         }
         Err(Failure::Interrupted) => {
-            eprintln!("{INTERRUPTED}");
+            out::message(INTERRUPTED);
             ExitCode::from(130)
         }
     }
@@ -127,36 +133,33 @@ pub fn read_script(path: &PathBuf) -> Result<String, Failure> {
     })
 }
 
-/// Parses `--set NAME=VALUE` flags, as a usage error when one has no `=`.
-/// The schema of `input`'s tree (`tree`, else the script's `tree`, else `Events`), which the
-/// script is checked and compiled against; an unreadable file is a usage error.
-pub fn input_schema(
-    input: &std::path::Path,
-    tree: Option<String>,
-    source: &str,
-) -> Result<ana_compiler::schema::Schema, Failure> {
-    let tree = tree
-        .or_else(|| ana_compiler::declared_tree(source))
-        .unwrap_or_else(|| "Events".to_string());
-    let file = ana_runtime::root::RootFile::open(input)
-        .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
-    let tree = file
-        .tree(&tree)
-        .map_err(|e| Failure::Usage(miette::miette!("{e}")))?;
-    Ok(tree.schema())
+/// Parses `--set NAME=VALUE` flags, as a usage error when one has no `=` or a name is given
+/// twice (a run record must say which value a parameter had, not which flag won).
+pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    let mut out: Vec<(String, String)> = Vec::with_capacity(sets.len());
+    for s in sets {
+        let (k, v) = match s.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => (k.trim().to_string(), v.to_string()),
+            _ => {
+                return Err(Failure::Usage(miette::miette!(
+                    help = "write --set NAME=VALUE, e.g. --set ptcut=25",
+                    "--set {s:?}: expected NAME=VALUE"
+                )));
+            }
+        };
+        if let Some((_, first)) = out.iter().find(|(name, _)| *name == k) {
+            return Err(Failure::Usage(miette::miette!(
+                help = "give each parameter once",
+                "--set {k} is given twice: {k}={first} and {k}={v}"
+            )));
+        }
+        out.push((k, v));
+    }
+    Ok(out)
 }
 
-pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
-    sets.iter()
-        .map(|s| match s.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-            _ => Err(Failure::Usage(miette::miette!(
-                help = "write --set NAME=VALUE, e.g. --set ptcut=25",
-                "--set {s:?}: expected NAME=VALUE"
-            ))),
-        })
-        .collect()
-}
+/// Diagnostics about `--set` flags rather than the script: usage errors (exit 2).
+const USAGE_CODES: [&str; 2] = ["ana::check::unknown_param", "ana::check::param_value"];
 
 /// Compiles a script, printing every diagnostic on stderr when it has errors.
 pub fn compile_or_report(
@@ -165,9 +168,14 @@ pub fn compile_or_report(
     opts: &ana_compiler::CompileOptions,
 ) -> Result<ana_compiler::Compiled, Failure> {
     ana_compiler::compile(&path.display().to_string(), source, opts).map_err(|diags| {
+        let usage = diags.0.iter().any(|d| USAGE_CODES.contains(&d.code));
         for d in diags.0 {
-            eprintln!("{:?}", miette::Report::new(d));
+            out::message(&format!("{:?}", miette::Report::new(d)));
         }
-        Failure::Error(None)
+        if usage {
+            Failure::UsageReported
+        } else {
+            Failure::Error(None)
+        }
     })
 }

@@ -1,8 +1,9 @@
 //! `ana run SCRIPT [FILE...] [-o OUTDIR] ...`: compile the script against the input's
 //! branches, run it over the files' chunks in parallel, write the outputs, print a summary.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -11,10 +12,11 @@ use ana_compiler::abi::Engine;
 use ana_runtime::exec::{
     self, ChunkPlan, ChunkSource, RootSource, RunConfig, RunError, RunSummary,
 };
-use ana_runtime::output::{OutputError, ScriptRecord};
+use ana_runtime::output::{OutputError, ParamRecord, ScriptRecord};
 use ana_runtime::root::Tree;
 
 use crate::Failure;
+use crate::input::ScriptInput;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineArg {
@@ -57,7 +59,7 @@ pub struct Args {
     /// Stop after this many entries in total.
     #[arg(long)]
     pub max_entries: Option<u64>,
-    /// Set a script parameter: NAME=VALUE (repeatable).
+    /// Set a script parameter: NAME=VALUE (repeatable, each name once).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
     /// No progress bar and no summary.
@@ -112,12 +114,12 @@ pub fn main(args: Args) -> Result<(), Failure> {
     let input =
         RootSource::open(&files, &compiled.tree, graph, plan, Some(opened)).map_err(run_error)?;
     if let Some(w) = input.plan_warning() {
-        eprintln!("warning: {w}");
+        crate::out::message(&format!("warning: {w}"));
     }
     let mut config = RunConfig::new(&args.output);
     config.threads = args.threads.map_or(0, usize::from);
     if let Some(w) = exec::worker_threads(config.threads, input.chunks().len()).warning {
-        eprintln!("warning: {w}");
+        crate::out::message(&format!("warning: {w}"));
     }
     config.memory_limit = args.memory_limit;
     config.progress = !args.quiet && std::io::stderr().is_terminal();
@@ -130,19 +132,23 @@ pub fn main(args: Args) -> Result<(), Failure> {
         path: args.script.display().to_string(),
         sha256: ana_runtime::output::sha256_hex(&source),
     });
+    config.parameters = compiled.params.iter().map(ParamRecord::from).collect();
     config.cancel = Some(cancel);
     config.keep_going = args.keep_going;
     // From here on the run may have a staging folder to remove when it stops.
     staging.store(true, Ordering::SeqCst);
     let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
     if !args.quiet {
-        print_summary(&args, &compiled.tree, &summary, compile_time);
+        crate::out::print(&summary_text(&args, &compiled.tree, &summary, compile_time))?;
     } else {
         for k in &summary.skipped {
-            eprintln!("warning: skipped (--keep-going): {}", k.error);
+            crate::out::message(&format!("warning: skipped (--keep-going): {}", k.error));
         }
         if !summary.non_finite.is_empty() {
-            eprintln!("warning: {}", non_finite_warning(&summary.non_finite));
+            crate::out::message(&format!(
+                "warning: {}",
+                non_finite_warning(&summary.non_finite)
+            ));
         }
     }
     Ok(())
@@ -175,57 +181,19 @@ fn schema_of(
 /// The files to read: the command line's (globs expanded, in order) or the script's input,
 /// relative to the script's directory.
 fn input_files(args: &Args, source: &str) -> Result<Vec<PathBuf>, Failure> {
-    if args.files.is_empty() {
-        let Some(input) = ana_compiler::declared_input(source) else {
-            return Err(Failure::Usage(miette::miette!(
-                help = "name files after the script (ana run SCRIPT FILE.root ...), or add a \
-                        line `input \"file.root\"` to the script",
-                "no input files"
-            )));
-        };
-        let dir = args.script.parent().unwrap_or(Path::new(""));
-        let path = dir.join(&input);
-        if !path.exists() {
-            return Err(Failure::Usage(miette::miette!(
-                help = "the script's `input` is relative to the script's folder; name files on \
-                        the command line to read others",
-                "the script's default input {} does not exist",
-                path.display()
-            )));
-        }
-        return Ok(vec![path]);
+    match crate::input::script_input(&args.script, source, &args.files)? {
+        ScriptInput::Files(files) => Ok(files),
+        ScriptInput::DeclaredMissing(why) => Err(Failure::Usage(miette::miette!(
+            help = "the script's `input` is relative to the script's folder; name files on \
+                    the command line to read others",
+            "{why}"
+        ))),
+        ScriptInput::None => Err(Failure::Usage(miette::miette!(
+            help = "name files after the script (ana run SCRIPT FILE.root ...), or add a \
+                    line `input \"file.root\"` to the script",
+            "no input files"
+        ))),
     }
-    let mut files = Vec::new();
-    for pattern in &args.files {
-        if !pattern.contains(['*', '?', '[']) {
-            let path = PathBuf::from(pattern);
-            if !path.exists() {
-                return Err(Failure::Usage(miette::miette!(
-                    help = "check the path; glob patterns such as 'data/*.root' are expanded",
-                    "input file {pattern} does not exist"
-                )));
-            }
-            files.push(path);
-            continue;
-        }
-        let paths = glob::glob(pattern).map_err(|e| {
-            Failure::Usage(miette::miette!(
-                help = "quote patterns so that ana, not the shell, expands them",
-                "bad glob pattern {pattern:?}: {e}"
-            ))
-        })?;
-        let before = files.len();
-        for p in paths {
-            files.push(p.map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?);
-        }
-        if files.len() == before {
-            return Err(Failure::Usage(miette::miette!(
-                help = "check the pattern and the current directory",
-                "no files match {pattern:?}"
-            )));
-        }
-    }
-    Ok(files)
 }
 
 /// A refused OUT is a usage error; one the user may not write, a failure.
@@ -289,19 +257,20 @@ fn install_signal_handlers(cancel: &Arc<AtomicBool>, staging: &Arc<AtomicBool>) 
             }
             if staging.load(Ordering::SeqCst) {
                 std::thread::sleep(Duration::from_secs(1));
-                eprintln!(
+                crate::out::message(
                     "interrupted: the run did not stop within a second and was ended; an \
                      earlier output directory is untouched (a .ana-staging-* folder beside it \
-                     may be left)"
+                     may be left)",
                 );
             } else {
-                eprintln!("{}", crate::INTERRUPTED);
+                crate::out::message(crate::INTERRUPTED);
             }
             std::process::exit(130);
         });
 }
 
-fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
+fn summary_text(args: &Args, tree: &str, s: &RunSummary, compile: Duration) -> String {
+    let mut text = String::new();
     let secs = s.wall.as_secs_f64();
     let rate = if secs > 0.0 {
         s.entries as f64 / secs
@@ -312,18 +281,21 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
         EngineArg::Interp => "interpreter",
         EngineArg::Jit => "jit",
     };
-    println!("ana run {}", args.script.display());
-    println!(
+    let _ = writeln!(text, "ana run {}", args.script.display());
+    let _ = writeln!(
+        text,
         "  input     {} events of tree {tree} in {}",
         group(s.entries),
         plural(s.chunks as u64, "chunk")
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  engine    {engine}, {} threads, compiled in {:.1} ms",
         s.threads,
         compile.as_secs_f64() * 1e3
     );
-    println!(
+    let _ = writeln!(
+        text,
         "  time      {secs:.3} s, {} events/s",
         group(rate.round() as u64)
     );
@@ -336,7 +308,8 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
             .max()
             .unwrap_or(0)
             .max(10);
-        println!(
+        let _ = writeln!(
+            text,
             "  cutflow   {:<width$}  {:>12}",
             "all events",
             group(s.entries)
@@ -347,7 +320,8 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
             } else {
                 0.0
             };
-            println!(
+            let _ = writeln!(
+                text,
                 "            {:<width$}  {:>12}  {pct:5.1}%",
                 r.name,
                 group(r.events)
@@ -356,33 +330,37 @@ fn print_summary(args: &Args, tree: &str, s: &RunSummary, compile: Duration) {
     }
     let out = s.out_dir.display();
     if !s.histograms.is_empty() {
-        println!(
+        let _ = writeln!(
+            text,
             "  outputs   {out}/histograms.json: {}",
             s.histograms.join(", ")
         );
     }
     for t in &s.tables {
-        println!(
+        let _ = writeln!(
+            text,
             "            {out}/{}/: {} in {}",
             t.name,
             plural(t.rows, "row"),
             plural(t.parts as u64, "Parquet part")
         );
     }
-    println!("            {out}/cutflow.json, {out}/run.json");
+    let _ = writeln!(text, "            {out}/cutflow.json, {out}/run.json");
     if !s.non_finite.is_empty() {
-        println!("  warning   {}", non_finite_warning(&s.non_finite));
+        let _ = writeln!(text, "  warning   {}", non_finite_warning(&s.non_finite));
     }
     if !s.skipped.is_empty() {
-        println!(
+        let _ = writeln!(
+            text,
             "  skipped   {} unreadable input(s), {} events left out (--keep-going):",
             s.skipped.len(),
             group(s.entries_skipped)
         );
         for k in &s.skipped {
-            println!("            {}", k.error);
+            let _ = writeln!(text, "            {}", k.error);
         }
     }
+    text
 }
 
 /// Histograms whose bins hold NaN or inf (from NaN or infinite weights), which JSON cannot

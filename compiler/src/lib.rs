@@ -40,6 +40,8 @@ pub struct Compiled {
     pub default_input: Option<String>,
     /// The input tree: the script's `tree`, else the schema's, else `Events`.
     pub tree: String,
+    /// Every declared parameter with its value (default or `--set`), in declaration order.
+    pub params: Vec<lower::Param>,
 }
 
 /// Parses, checks, lowers and optimizes a script. `name` is how diagnostics name the source.
@@ -71,6 +73,7 @@ pub fn compile(name: &str, source: &str, opts: &CompileOptions) -> Result<Compil
         graph,
         default_input: lowered.default_input,
         tree: lowered.tree,
+        params: lowered.params,
     })
 }
 

@@ -37,7 +37,13 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
         );
         return (script, diags);
     }
-    let mut offset = 0;
+    // A byte-order mark (editors on Windows write one) is skipped, not removed from the
+    // text: spans stay offsets into the source as the caller holds it.
+    let mut offset = if source.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     while offset <= source.len() {
         let Some(rest) = source.get(offset..) else {
             break;

@@ -71,8 +71,153 @@ fn graph_uses_the_input_branch_types() {
 }
 
 #[test]
-fn set_of_undeclared_parameter_is_an_error() {
+fn set_of_undeclared_parameter_is_a_usage_error() {
     let out = ana(&["check", "examples/dimuon.ana", "--set", "nope=3"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ana::check::unknown_param"));
+}
+
+/// Stderr with miette's line wrapping undone: words separated by single spaces.
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The shared NanoAOD file, when the shared folder is there.
+fn nanoaod() -> Option<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["../shared/data", "../../shared/data"]
+        .iter()
+        .map(|d| root.join(d).join("nanoAOD_2015_CMS_Open_Data_ttbar.root"))
+        .find(|p| p.exists())
+        .map(|p| p.canonicalize().expect("canonical path"))
+}
+
+/// `genWeight` is a NanoAOD branch that the assumed schema does not know (no `_`-less flat
+/// branch is assumed) and `Muon_tightId` a Bool the assumed schema calls float32: checking
+/// against the script's own input accepts both, as `ana run` does.
+const USES_THE_INPUT: &str = "let muons = Muon{pt, eta, tight = \"Muon_tightId\"}\n\
+    region good: count(muons[pt > 20 and tight]) >= 1\n\
+    hist pt in good: muons.pt ~ Reg(10, 0, 100) weight genWeight\n";
+
+#[test]
+fn check_uses_the_scripts_own_input() {
+    let Some(nano) = nanoaod() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let script = tmp.path().join("ttbar.ana");
+    std::fs::write(
+        &script,
+        format!("input {:?}\n{USES_THE_INPUT}", nano.display()),
+    )
+    .expect("write");
+    let s = script.to_str().expect("utf-8");
+    let out = ana(&["check", s]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    // The same script without its input fails against the assumed types, and says which.
+    let bare = tmp.path().join("bare.ana");
+    std::fs::write(&bare, USES_THE_INPUT).expect("write");
+    let out = ana(&["check", bare.to_str().expect("utf-8")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no input: branch types assumed"), "{err}");
+    assert!(err.contains("genWeight"), "{err}");
+    // --input gives the same schema as the script's input.
+    let n = nano.to_str().expect("utf-8");
+    let out = ana(&["check", bare.to_str().expect("utf-8"), "--input", n]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn check_names_a_missing_default_input() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let script = tmp.path().join("s.ana");
+    std::fs::write(
+        &script,
+        "input \"gone.root\"\nhist n: nMuon ~ Reg(4, 0, 4)\n",
+    )
+    .expect("write");
+    let out = ana(&["check", script.to_str().expect("utf-8")]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("gone.root does not exist: branch types assumed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn set_given_twice_is_a_usage_error() {
+    let out = ana(&[
+        "check",
+        "examples/adl/q6.ana",
+        "--set",
+        "btag=Jet_btag",
+        "--set",
+        "btag=Jet_btagDeepB",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--set btag is given twice"), "{err}");
+    assert!(!err.contains("did you mean"), "{err}");
+}
+
+#[test]
+fn a_script_with_a_byte_order_mark_is_accepted() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let source = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/dimuon.ana"),
+    )
+    .expect("read");
+    let script = tmp.path().join("bom.ana");
+    std::fs::write(&script, format!("\u{feff}{source}")).expect("write");
+    let input = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root");
+    let s = script.to_str().expect("utf-8");
+    let out = ana(&["check", s, "--input", input.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // An error on the first line is pointed at where it is.
+    std::fs::write(&script, "\u{feff}let x = nope + 1\n").expect("write");
+    let out = ana(&["check", s]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).replace(s, "bom.ana");
+    insta::assert_snapshot!("bom_first_line_error", err);
+}
+
+#[test]
+fn check_input_that_is_a_broken_link_says_so() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let link = tmp.path().join("in.root");
+    std::os::unix::fs::symlink("elsewhere.root", &link).expect("symlink");
+    let out = ana(&[
+        "check",
+        "examples/dimuon.ana",
+        "--input",
+        link.to_str().expect("utf-8"),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is a symbolic link to elsewhere.root, which does not exist"),
+        "{err}"
+    );
+}
+
+/// The byte-order mark is skipped wherever a script is parsed: its `input` and `tree` are
+/// found, and spans stay offsets into the text as read.
+#[test]
+fn a_byte_order_mark_before_the_first_statement() {
+    let source = "\u{feff}input \"x.root\"\ntree T\nlet y = nope\n";
+    assert_eq!(
+        ana_compiler::declared_input(source).as_deref(),
+        Some("x.root")
+    );
+    assert_eq!(ana_compiler::declared_tree(source).as_deref(), Some("T"));
+    let opts = ana_compiler::CompileOptions::default();
+    let diags = ana_compiler::compile("s.ana", source, &opts).expect_err("unknown name");
+    let span = diags.0[0].span;
+    assert_eq!(&source[span.start..span.end], "nope");
 }

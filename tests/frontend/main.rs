@@ -10,6 +10,7 @@
     reason = "tests index freely: a panic is a test failure"
 )]
 
+mod architecture;
 mod cli;
 mod props;
 mod reference;

@@ -157,3 +157,135 @@ fn entry_range_at_u64_max() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["values"]["nMuon"], serde_json::json!([]));
 }
+
+/// Branch sizes, basket counts and codecs as uproot reads them (`make_sizes.py`), including
+/// baskets embedded in the tree object (every basket of the NanoAOD file).
+#[test]
+fn sizes_and_codecs_equal_uproot() {
+    let cases: Vec<Value> =
+        serde_json::from_str(include_str!("../fixtures/root/sizes.json")).expect("fixture");
+    for case in cases {
+        let file = data(case["file"].as_str().unwrap());
+        let tree = case["tree"].as_str().unwrap();
+        let out = ana(&["inspect", &file, "--json", "--tree", tree]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let t = &got["trees"][0];
+        assert_eq!(t["record"], case["record"], "{file}: the tree's record");
+        let want = case["branches"].as_array().unwrap();
+        let branches = t["branches"].as_array().unwrap();
+        assert_eq!(branches.len(), want.len(), "{file}");
+        for (g, w) in branches.iter().zip(want) {
+            for field in [
+                "name",
+                "baskets",
+                "uncompressed_bytes",
+                "compressed_bytes",
+                "embedded_baskets",
+                "embedded_bytes",
+                "compression",
+            ] {
+                assert_eq!(g[field], w[field], "{file} {}: {field}", w["name"]);
+            }
+        }
+    }
+}
+
+/// The NanoAOD listing: embedded baskets' real sizes (not "0 B, none"), long names cut to
+/// the name column's width. A few rows: the first ones and the longest names.
+#[test]
+fn nanoaod_listing() {
+    let out = ana(&["inspect", &data("nanoAOD_2015_CMS_Open_Data_ttbar.root")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 947, "{} lines", lines.len());
+    // The longest name has 83 characters; cut to 40, rows stay under 160.
+    let widest = lines.iter().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest < 160, "a line of {widest} characters");
+    assert!(
+        !text.contains("| none"),
+        "a branch without its codec:\n{text}"
+    );
+    let mut cut = 0;
+    let picked: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| {
+            let first_cut = l.contains('…') && {
+                cut += 1;
+                cut <= 3
+            };
+            *i < 8
+                || first_cut
+                || l.starts_with("Muon_pt ")
+                || l.starts_with("Muon_tightId ")
+                || l.starts_with("genWeight")
+                || l.starts_with("LHEPdfWeight ")
+                || l.starts_with("FsrPhoton_pt ")
+                || l.starts_with("in tree:")
+                || l.starts_with("  ")
+        })
+        .map(|(_, l)| *l)
+        .collect();
+    insta::assert_snapshot!("nanoaod_listing", picked.join("\n"));
+}
+
+/// A reader that closes the pipe early (`ana inspect FILE | head`) ends ana quietly, exit 0,
+/// as `ls | head` does: no "failed printing to stdout" panic.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let f = data("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    // Both listings are larger than a pipe's buffer (64 KiB), so ana is still writing when
+    // the reader goes.
+    for extra in [None, Some("--json")] {
+        let mut args = vec!["inspect", f.as_str()];
+        args.extend(extra);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ana"))
+            .args(&args)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ana");
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut head = [0u8; 100];
+        stdout.read_exact(&mut head).expect("first bytes");
+        drop(stdout);
+        let out = child.wait_with_output().expect("wait");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("panicked") && !err.contains("failed printing"),
+            "{err}"
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_link_to_nothing_is_named_as_such() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let link = tmp.path().join("f.root");
+    std::os::unix::fs::symlink("missing.root", &link).expect("symlink");
+    let out = ana(&["inspect", link.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is a symbolic link to missing.root, which does not exist"),
+        "{err}"
+    );
+}

@@ -260,3 +260,48 @@ fn max_entries_reads_only_the_first_events() {
     let hists = read_json(&out.join("histograms.json"));
     assert_eq!(hist_values(&hists, "nMuons").iter().sum::<f64>(), 1500.0);
 }
+
+/// `run.json` records every parameter with its value and origin, so that the run can be
+/// repeated from its record alone.
+#[test]
+fn run_json_records_every_parameter() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let script = tmp.path().join("params.ana");
+    let data = root().join("examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root");
+    std::fs::write(
+        &script,
+        format!(
+            "input {:?}\nparam ptcut = 20.0\nparam nmin = 2\nparam strict = false\n\
+             param ptbranch = \"Muon_pt\"\n\
+             let muons = Muon{{pt, eta}}\n\
+             region sel: count(muons[pt > ptcut]) >= nmin or strict\n\
+             hist n in sel: count(muons) ~ Reg(6, 0, 6)\n",
+            data.display()
+        ),
+    )
+    .expect("write");
+    let out = tmp.path().join("o");
+    let s = script.to_str().expect("utf-8");
+    let o = out.to_str().expect("utf-8");
+    ana_ok(&[
+        "run",
+        s,
+        "-q",
+        "-o",
+        o,
+        "--set",
+        "nmin=1",
+        "--set",
+        "ptcut=25.5",
+    ]);
+    let run = read_json(&out.join("run.json"));
+    assert_eq!(
+        run["parameters"],
+        serde_json::json!([
+            {"name": "ptcut", "value": 25.5, "source": "--set"},
+            {"name": "nmin", "value": 1, "source": "--set"},
+            {"name": "strict", "value": false, "source": "default"},
+            {"name": "ptbranch", "value": "Muon_pt", "source": "default"},
+        ])
+    );
+}

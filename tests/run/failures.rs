@@ -8,8 +8,13 @@ use super::*;
 
 const INPUT: &str = "examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root";
 
+/// Stderr with miette's line wrapping undone: words separated by single spaces.
 fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    String::from_utf8_lossy(&out.stderr)
+        .split_whitespace()
+        .filter(|w| *w != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A finished earlier run in `dir/out`, whose files the failing runs must leave alone.
@@ -48,6 +53,13 @@ fn usage_errors_exit_2_with_a_hint() {
     let tmp = tempfile::tempdir().expect("tmp");
     let file = tmp.path().join("a-file");
     std::fs::write(&file, "x").expect("write");
+    let dangling = tmp.path().join("dangling.root");
+    std::os::unix::fs::symlink("no-such.root", &dangling).expect("symlink");
+    let dangling = dangling.display().to_string();
+    let looping = tmp.path().join("loop.root");
+    std::os::unix::fs::symlink("loop2.root", &looping).expect("symlink");
+    std::os::unix::fs::symlink("loop.root", tmp.path().join("loop2.root")).expect("symlink");
+    let looping = looping.display().to_string();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["run", "examples/dimuon.ana", "nope.root"],
@@ -78,6 +90,29 @@ fn usage_errors_exit_2_with_a_hint() {
         (
             vec!["run", "examples/dimuon.ana", "--set", "novalue"],
             "NAME=VALUE",
+        ),
+        (
+            vec!["run", "examples/dimuon.ana", "--set", "nope=3"],
+            "declares no parameter `nope`",
+        ),
+        (
+            vec![
+                "run",
+                "examples/adl/q6.ana",
+                "--set",
+                "btag=a",
+                "--set",
+                "btag=b",
+            ],
+            "--set btag is given twice: btag=a and btag=b",
+        ),
+        (
+            vec!["run", "examples/dimuon.ana", &dangling],
+            "is a symbolic link to no-such.root, which does not exist",
+        ),
+        (
+            vec!["run", "examples/dimuon.ana", &looping],
+            "is a symbolic link loop",
         ),
     ];
     for (args, says) in cases {
@@ -439,6 +474,28 @@ fn a_lying_entry_count_without_branches_is_an_error() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("lying.root") && err.contains("claims"),
+        "{err}"
+    );
+}
+
+/// A script's own `input` that is a dangling symbolic link is named as one.
+#[test]
+fn a_dangling_default_input_is_named_as_a_link() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::os::unix::fs::symlink("gone.root", tmp.path().join("in.root")).expect("symlink");
+    let script = tmp.path().join("s.ana");
+    std::fs::write(&script, "input \"in.root\"\nhist n: nMuon ~ Reg(4, 0, 4)\n").expect("write");
+    let o = tmp.path().join("o");
+    let out = ana(&[
+        "run",
+        script.to_str().expect("utf-8"),
+        "-o",
+        o.to_str().expect("utf-8"),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("in.root is a symbolic link to gone.root, which does not exist"),
         "{err}"
     );
 }

@@ -20,6 +20,7 @@ mod axis;
 mod builder;
 mod call;
 mod expr;
+mod param;
 mod value;
 
 use std::rc::Rc;
@@ -27,6 +28,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 pub use builder::Builder;
+pub use param::{Param, ParamValue};
 pub use value::{Coll, CollKind, Obj, V4, Val};
 
 use crate::ast::*;
@@ -39,6 +41,8 @@ pub struct Lowered {
     pub graph: Graph,
     pub default_input: Option<String>,
     pub tree: String,
+    /// Every parameter the script declares, with the value it got, in declaration order.
+    pub params: Vec<Param>,
 }
 
 /// What a global name denotes.
@@ -66,6 +70,8 @@ pub struct Lowerer<'a> {
     regions: IndexMap<String, NodeId>,
     scopes: Vec<Scope>,
     params: Vec<(String, String, bool)>,
+    /// The declared parameters' values, for the run record.
+    param_values: Vec<Param>,
     default_input: Option<(String, Span)>,
     tree: Option<(String, Span)>,
     /// Every region of the script, to say "defined later" instead of "unknown".
@@ -91,6 +97,7 @@ pub fn lower(
             .iter()
             .map(|(k, v)| (k.clone(), v.clone(), false))
             .collect(),
+        param_values: Vec::new(),
         default_input: None,
         tree: None,
         later_regions: IndexMap::new(),
@@ -105,30 +112,7 @@ pub fn lower(
     for stmt in &script.stmts {
         l.stmt(stmt);
     }
-    for (name, _, used) in &l.params {
-        if !*used {
-            let declared: Vec<&str> = l
-                .globals
-                .iter()
-                .filter(|(_, g)| g.what == "parameter")
-                .map(|(k, _)| k.as_str())
-                .collect();
-            let mut d = Diagnostic::new(
-                "ana::check::unknown_param",
-                Span::new(0, 0),
-                format!("`--set {name}=...`: the script declares no parameter `{name}`"),
-            )
-            .label("parameters are declared in the script");
-            d = match did_you_mean(name, declared.iter().copied()) {
-                Some(s) => d.help(format!("did you mean `{s}`?")),
-                None if declared.is_empty() => {
-                    d.help("declare it in the script: `param NAME = default`")
-                }
-                None => d.help(format!("declared parameters: {}", declared.join(", "))),
-            };
-            l.diags.push(d);
-        }
-    }
+    l.report_unset_params();
     let mut graph = std::mem::take(&mut l.b.graph);
     let tree = match (&l.tree, l.schema) {
         (Some((t, _)), _) => t.clone(),
@@ -140,6 +124,7 @@ pub fn lower(
         graph,
         default_input: l.default_input.map(|(p, _)| p),
         tree,
+        params: l.param_values,
     };
     (lowered, l.diags)
 }
@@ -287,63 +272,6 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-    }
-
-    /// A parameter's value: the `--set` value if given (parsed as the default's type), else
-    /// the default.
-    fn param(&mut self, name: &Ident, default: &Expr) -> Val {
-        let set = self
-            .params
-            .iter_mut()
-            .rev()
-            .find(|(k, _, _)| *k == name.name)
-            .map(|p| {
-                p.2 = true;
-                p.1.clone()
-            });
-        let lit = match (&default.kind, set) {
-            (kind, None) => match kind {
-                ExprKind::Int(v) => Literal::Int(*v),
-                ExprKind::Float(v) => Literal::Float(*v),
-                ExprKind::Bool(v) => Literal::Bool(*v),
-                ExprKind::Str(s) => return Val::Str(s.clone()),
-                _ => return Val::Error,
-            },
-            (ExprKind::Str(_), Some(v)) => return Val::Str(v),
-            (kind, Some(v)) => {
-                let parsed = match kind {
-                    ExprKind::Int(_) => v.trim().parse::<i64>().ok().map(Literal::Int),
-                    ExprKind::Float(_) => v.trim().parse::<f64>().ok().map(Literal::Float),
-                    ExprKind::Bool(_) => match v.trim() {
-                        "true" => Some(Literal::Bool(true)),
-                        "false" => Some(Literal::Bool(false)),
-                        _ => None,
-                    },
-                    _ => None,
-                };
-                let ty = match kind {
-                    ExprKind::Int(_) => "an integer",
-                    ExprKind::Float(_) => "a number",
-                    _ => "`true` or `false`",
-                };
-                match parsed {
-                    Some(l) => l,
-                    None => {
-                        return self.error(
-                            "ana::check::param_value",
-                            default.span,
-                            format!(
-                                "`--set {}={v}`: the parameter `{}` takes {ty}",
-                                name.name, name.name
-                            ),
-                            format!("the default makes it {ty}"),
-                            format!("give {ty}, like the default `{}`", self.text(default.span)),
-                        );
-                    }
-                }
-            }
-        };
-        Val::Num(self.b.konst(lit))
     }
 
     /// The mask of a named region, or an error naming the closest region.

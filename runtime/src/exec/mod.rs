@@ -16,6 +16,7 @@ mod plan;
 mod source;
 
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,8 +26,8 @@ use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, EngineError, InputColum
 use ana_compiler::graph::Graph;
 
 use crate::output::{
-    self, Cutflow, InputRecord, OutputError, RunRecord, ScriptRecord, SkippedRecord, StagedDir,
-    TableRecord, TableSummary, TableWriter,
+    self, Cutflow, InputRecord, OutputError, ParamRecord, RunRecord, ScriptRecord, SkippedRecord,
+    StagedDir, TableRecord, TableSummary, TableWriter,
 };
 
 pub use limits::{
@@ -54,6 +55,8 @@ pub struct RunConfig {
     /// For `run.json`: the engine's name and the script.
     pub engine_name: String,
     pub script: Option<ScriptRecord>,
+    /// For `run.json`: every script parameter's value and where it came from.
+    pub parameters: Vec<ParamRecord>,
     /// Set (e.g. by a SIGINT handler) to stop the run; the outputs are then not written.
     pub cancel: Option<Arc<AtomicBool>>,
     /// Rows per Parquet part file.
@@ -79,6 +82,7 @@ impl RunConfig {
             progress: false,
             engine_name: "interp".into(),
             script: None,
+            parameters: Vec::new(),
             cancel: None,
             rows_per_part: output::ROWS_PER_PART,
             keep_going: false,
@@ -158,15 +162,14 @@ pub fn run_source(
         &config.out_dir,
         &inputs,
         config.cancel.as_deref(),
-        &mut |pid| match pid {
-            Some(pid) => eprintln!(
-                "waiting for another ana run writing {} (pid {pid})",
+        &mut |pid| {
+            // A closed stderr is no reason to fail the run: the message is only a courtesy.
+            let pid = pid.map_or(String::new(), |p| format!(" (pid {p})"));
+            let _ = writeln!(
+                std::io::stderr(),
+                "waiting for another ana run writing {}{pid}",
                 config.out_dir.display()
-            ),
-            None => eprintln!(
-                "waiting for another ana run writing {}",
-                config.out_dir.display()
-            ),
+            );
         },
     )
     .map_err(|e| match e {
@@ -301,6 +304,7 @@ pub fn run_source(
     let record = RunRecord {
         ana_version: env!("CARGO_PKG_VERSION").into(),
         script: config.script.clone(),
+        parameters: config.parameters.clone(),
         tree: source.tree(),
         inputs: files
             .into_iter()

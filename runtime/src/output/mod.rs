@@ -142,6 +142,8 @@ impl Cutflow {
 pub struct RunRecord {
     pub ana_version: String,
     pub script: Option<ScriptRecord>,
+    /// Every parameter the script declares, with its value: enough to run it again alike.
+    pub parameters: Vec<ParamRecord>,
     pub tree: String,
     pub inputs: Vec<InputRecord>,
     pub entries_read: u64,
@@ -171,6 +173,35 @@ pub struct SkippedRecord {
 pub struct ScriptRecord {
     pub path: String,
     pub sha256: String,
+}
+
+/// A script parameter in `run.json`: `{"name": "ptcut", "value": 25, "source": "--set"}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ParamRecord {
+    pub name: String,
+    /// A number, a Bool or a string, as the script's default types it (a non-finite float
+    /// as the string "inf", "-inf" or "nan", which JSON numbers cannot hold).
+    pub value: serde_json::Value,
+    /// `"default"` (the script's) or `"--set"`.
+    pub source: &'static str,
+}
+
+impl From<&ana_compiler::lower::Param> for ParamRecord {
+    fn from(p: &ana_compiler::lower::Param) -> ParamRecord {
+        use ana_compiler::lower::ParamValue;
+        let value = match &p.value {
+            ParamValue::Int(v) => serde_json::Value::from(*v),
+            ParamValue::Float(v) if v.is_finite() => serde_json::Value::from(*v),
+            ParamValue::Float(v) => serde_json::Value::from(format!("{v}").to_lowercase()),
+            ParamValue::Bool(v) => serde_json::Value::from(*v),
+            ParamValue::Str(v) => serde_json::Value::from(v.as_str()),
+        };
+        ParamRecord {
+            name: p.name.clone(),
+            value,
+            source: if p.set { "--set" } else { "default" },
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

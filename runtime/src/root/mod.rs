@@ -27,7 +27,7 @@ mod whole;
 
 pub use compress::Codec;
 pub use layout::Elem;
-pub use tree::{BranchInfo, Nested, SharedOffsets, Tree, Values};
+pub use tree::{BranchInfo, Nested, SharedOffsets, Tree, TreeRecord, Values};
 
 use std::fmt;
 use std::path::Path;

@@ -37,9 +37,10 @@ struct Inner {
     meta: TreeMeta,
     /// Per branch of `meta.branches`: the layout, or the unsupported type's name.
     layouts: Vec<Result<Layout, String>>,
+    /// The tree object's key, which also holds the baskets embedded in its branches.
+    key: directory::Key,
 }
 
-/// What `inspect` shows of a branch.
 /// The entry offsets of the branches read so far for one chunk, by counter branch (see
 /// [`Tree::read_column_shared`]).
 #[derive(Debug, Default)]
@@ -51,6 +52,7 @@ impl SharedOffsets {
     }
 }
 
+/// What `inspect` shows of a branch.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BranchInfo {
     pub name: String,
@@ -61,11 +63,26 @@ pub struct BranchInfo {
     pub counter: Option<String>,
     pub entries: u64,
     pub baskets: usize,
-    /// Uncompressed and compressed bytes of the branch's baskets (ROOT's fTotBytes/fZipBytes).
+    /// Uncompressed and compressed bytes of the branch's baskets in their own keys (ROOT's
+    /// fTotBytes/fZipBytes, which do not count embedded baskets).
     pub tot_bytes: i64,
     pub zip_bytes: i64,
-    /// The compression of the first basket.
+    /// Baskets kept inside the branch object (`fBaskets`: written with the tree before they
+    /// were flushed to keys of their own), and their data bytes (entry offsets not counted).
+    /// They are compressed together with the tree object (see [`Tree::record`]).
+    pub embedded_baskets: usize,
+    pub embedded_bytes: u64,
+    /// The compression of the first basket in its own key, else of the tree object that
+    /// holds the embedded ones.
     pub codec: Option<Codec>,
+}
+
+/// A tree object's own record in the file: the branches' metadata and embedded baskets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeRecord {
+    pub codec: Codec,
+    pub compressed_bytes: u64,
+    pub uncompressed_bytes: u64,
 }
 
 /// `vector<vector<T>>` values: `outer` offsets index into `inner` offsets, which index
@@ -114,8 +131,28 @@ impl Tree {
                 src: src.clone(),
                 meta,
                 layouts,
+                key: e.key.clone(),
             }),
         })
+    }
+
+    /// The tree object's record: its size on file and uncompressed, and its codec.
+    pub fn record(&self) -> TreeRecord {
+        let k = &self.inner.key;
+        let stored = u64::from(k.nbytes - u32::from(k.keylen));
+        let codec = if stored == u64::from(k.objlen) {
+            Codec::None
+        } else {
+            self.inner
+                .src
+                .read(k.seek + u64::from(k.keylen), stored.min(2))
+                .map_or(Codec::None, |head| compress::codec_of(&head, usize::MAX))
+        };
+        TreeRecord {
+            codec,
+            compressed_bytes: stored,
+            uncompressed_bytes: u64::from(k.objlen),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -184,6 +221,8 @@ impl Tree {
                 baskets: b.basket_entry.len().saturating_sub(1),
                 tot_bytes: b.tot_bytes,
                 zip_bytes: b.zip_bytes,
+                embedded_baskets: b.embedded.len(),
+                embedded_bytes: b.embedded.iter().map(|e| e.data.len() as u64).sum(),
                 codec: self.first_codec(b),
             })
             .collect()
@@ -191,7 +230,7 @@ impl Tree {
 
     fn first_codec(&self, b: &BranchMeta) -> Option<Codec> {
         if b.basket_seek.is_empty() {
-            return (!b.embedded.is_empty()).then_some(Codec::None);
+            return (!b.embedded.is_empty()).then(|| self.record().codec);
         }
         let raw = basket::fetch(&self.inner.src, b, 0).ok()?;
         Some(compress::codec_of(raw.payload(), raw.objlen))
