@@ -15,6 +15,7 @@ pub mod graph;
 pub mod lower;
 pub mod math;
 pub mod optimize;
+pub mod overview;
 pub mod schema;
 pub mod syntax;
 
@@ -40,6 +41,8 @@ pub struct Compiled {
     pub default_input: Option<String>,
     /// The input tree: the script's `tree`, else the schema's, else `Events`.
     pub tree: String,
+    /// The script as a physicist reads it (`ana graph`'s analysis level).
+    pub overview: overview::Overview,
 }
 
 /// Parses, checks, lowers and optimizes a script. `name` is how diagnostics name the source.
@@ -67,10 +70,12 @@ pub fn compile(name: &str, source: &str, opts: &CompileOptions) -> Result<Compil
         .help("this is a bug in ana's compiler; please report it with the script");
         return Err(Diagnostics::sorted(vec![d], named));
     }
+    let overview = overview::Overview::new(&script, &lowered.definitions, &graph);
     Ok(Compiled {
         graph,
         default_input: lowered.default_input,
         tree: lowered.tree,
+        overview,
     })
 }
 

@@ -19,6 +19,7 @@
 mod axis;
 mod builder;
 mod call;
+mod denotes;
 mod expr;
 mod value;
 
@@ -27,6 +28,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 pub use builder::Builder;
+pub use denotes::{Definition, Denotes};
 pub use value::{Coll, CollKind, Obj, V4, Val};
 
 use crate::ast::*;
@@ -39,6 +41,8 @@ pub struct Lowered {
     pub graph: Graph,
     pub default_input: Option<String>,
     pub tree: String,
+    /// The script's parameters, values and regions, in definition order.
+    pub definitions: Vec<Definition>,
 }
 
 /// What a global name denotes.
@@ -136,10 +140,23 @@ pub fn lower(
         _ => "Events".to_string(),
     };
     graph.tree = tree.clone();
+    let definitions = l
+        .globals
+        .iter()
+        .map(|(name, g)| Definition {
+            name: name.clone(),
+            denotes: denotes::denotes(&g.val, g.what),
+            text: match &g.val {
+                Val::Str(s) => Some(s.clone()),
+                _ => None,
+            },
+        })
+        .collect();
     let lowered = Lowered {
         graph,
         default_input: l.default_input.map(|(p, _)| p),
         tree,
+        definitions,
     };
     (lowered, l.diags)
 }
