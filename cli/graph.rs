@@ -1,11 +1,21 @@
-//! `ana graph SCRIPT [--dot | --clif] [--input FILE.root]`: the optimized dataflow graph, as
-//! text (one node per line) or Graphviz DOT, or the cranelift IR the JIT compiles it to. The
-//! branch types come from `--input`, else from the script's own `input` when that file exists
-//! (as `ana run` compiles it), else they are assumed from the names (see `input`).
+//! `ana graph SCRIPT [--dot] [--level analysis|ir] [--clif] [--input FILE.root]`: the script as
+//! a physicist reads it (branches, collections, regions, candidates, histograms and tables,
+//! with shared work shown once), or the compiler's optimized dataflow graph (`--level ir`), as
+//! text or Graphviz DOT; or the cranelift IR the JIT compiles it to. The branch types come
+//! from `--input`, else from the script's own `input` when that file exists (as `ana run`
+//! compiles it), else they are assumed from the names (see `input`).
 
 use std::path::PathBuf;
 
 use crate::Failure;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Level {
+    /// Inputs and branches, collections, regions, candidates, histograms and tables.
+    Analysis,
+    /// The optimized dataflow graph, one node per operation.
+    Ir,
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -14,6 +24,10 @@ pub struct Args {
     /// Print Graphviz DOT instead of text.
     #[arg(long, conflicts_with = "clif")]
     pub dot: bool,
+    /// What to draw: the analysis (definitions and what uses what) or the compiler's IR
+    /// (one node per operation).
+    #[arg(long, value_enum, default_value = "analysis")]
+    pub level: Level,
     /// Print the cranelift IR of the script's kernel (what the JIT compiles).
     #[arg(long)]
     pub clif: bool,
@@ -47,10 +61,13 @@ pub fn main(args: Args) -> Result<(), Failure> {
             .map_err(|e| miette::miette!("cannot compile the script to machine code: {e}"))?
             .clif()
             .to_string()
-    } else if args.dot {
-        ana_compiler::dump::dot(&compiled.graph)
     } else {
-        ana_compiler::dump::text(&compiled.graph)
+        match (args.level, args.dot) {
+            (Level::Analysis, true) => compiled.overview.dot(),
+            (Level::Analysis, false) => compiled.overview.text(),
+            (Level::Ir, true) => ana_compiler::dump::dot(&compiled.graph),
+            (Level::Ir, false) => ana_compiler::dump::text(&compiled.graph),
+        }
     };
     crate::out::print(&out)
 }

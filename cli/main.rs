@@ -34,10 +34,11 @@ enum Command {
         after_help = "Examples:\n  ana check examples/dimuon.ana\n  ana check analysis.ana --input nano.root"
     )]
     Check(check::Args),
-    /// Print the optimized dataflow graph of a script (text or Graphviz DOT), or its kernel's
+    /// Show what a script computes from what: its analysis graph (branches, collections,
+    /// regions, candidates, histograms, tables), the compiler's dataflow graph, or the kernel's
     /// cranelift IR.
     #[command(
-        after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana graph examples/dimuon.ana --clif"
+        after_help = "Examples:\n  ana graph examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana graph examples/dimuon.ana --level ir\n  ana graph examples/dimuon.ana --clif"
     )]
     Graph(graph::Args),
     /// Run a script over ROOT files: histograms (UHI JSON), tables (Parquet), cutflow.

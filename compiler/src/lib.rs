@@ -15,6 +15,7 @@ pub mod graph;
 pub mod lower;
 pub mod math;
 pub mod optimize;
+pub mod overview;
 pub mod schema;
 pub mod syntax;
 
@@ -42,6 +43,8 @@ pub struct Compiled {
     pub tree: String,
     /// Every declared parameter with its value (default or `--set`), in declaration order.
     pub params: Vec<lower::Param>,
+    /// The script as a physicist reads it (`ana graph`'s analysis level).
+    pub overview: overview::Overview,
 }
 
 /// Parses, checks, lowers and optimizes a script. `name` is how diagnostics name the source.
@@ -69,11 +72,13 @@ pub fn compile(name: &str, source: &str, opts: &CompileOptions) -> Result<Compil
         .help("this is a bug in ana's compiler; please report it with the script");
         return Err(Diagnostics::sorted(vec![d], named));
     }
+    let overview = overview::Overview::new(&script, &lowered.definitions, &graph);
     Ok(Compiled {
         graph,
         default_input: lowered.default_input,
         tree: lowered.tree,
         params: lowered.params,
+        overview,
     })
 }
 

@@ -37,11 +37,11 @@ fn check_wrong_script_exits_1_with_diagnostics() {
 
 #[test]
 fn graph_text_and_dot() {
-    let out = ana(&["graph", "examples/dimuon.ana"]);
+    let out = ana(&["graph", "examples/dimuon.ana", "--level", "ir"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("source space sizeof Muon_"), "{text}");
-    let out = ana(&["graph", "examples/dimuon.ana", "--dot"]);
+    let out = ana(&["graph", "examples/dimuon.ana", "--dot", "--level", "ir"]);
     assert!(out.status.success());
     let dot = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -54,11 +54,12 @@ fn graph_text_and_dot() {
 /// (`Muon_charge` is an `Int_t` there), `--input` otherwise; a missing file is a usage error.
 #[test]
 fn graph_uses_the_input_branch_types() {
-    let out = ana(&["graph", "examples/dimuon.ana"]);
+    let out = ana(&["graph", "examples/dimuon.ana", "--level", "ir"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Muon_charge: I32[]"), "{text}");
     let out = ana(&[
         "graph",
+        "--level=ir",
         "examples/adl/q1.ana",
         "--input",
         "tests/data/adl_synth_20k.root",
@@ -220,4 +221,23 @@ fn a_byte_order_mark_before_the_first_statement() {
     let diags = ana_compiler::compile("s.ana", source, &opts).expect_err("unknown name");
     let span = diags.0[0].span;
     assert_eq!(&source[span.start..span.end], "nope");
+}
+
+/// The default view is the analysis a physicist wrote: the branches read, the collection they
+/// make, what uses it (computed once, used five times), regions and outputs; the DOT a
+/// newcomer renders with `dot -Tsvg` is a dozen nodes, not the compiler's seventy.
+#[test]
+fn graph_analysis_level_of_dimuon() {
+    let out = ana(&["graph", "examples/dimuon.ana"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("collection muons"), "{text}");
+    assert!(text.contains("computed once, used by 5"), "{text}");
+    let out = ana(&["graph", "examples/dimuon.ana", "--dot"]);
+    assert!(out.status.success());
+    insta::assert_snapshot!("dimuon_analysis_dot", String::from_utf8_lossy(&out.stdout));
 }

@@ -53,6 +53,7 @@ fn examples() {
         assert!(diags.is_empty());
         insta::assert_snapshot!("ast", format!("{ast:#?}"));
         insta::assert_snapshot!("graph", dump::text(&compiled.graph));
+        insta::assert_snapshot!("analysis", compiled.overview.text());
     });
 }
 

@@ -19,6 +19,7 @@
 mod axis;
 mod builder;
 mod call;
+mod denotes;
 mod expr;
 mod param;
 mod value;
@@ -28,6 +29,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 pub use builder::Builder;
+pub use denotes::{Definition, Denotes};
 pub use param::{Param, ParamValue};
 pub use value::{Coll, CollKind, Obj, V4, Val};
 
@@ -43,6 +45,8 @@ pub struct Lowered {
     pub tree: String,
     /// Every parameter the script declares, with the value it got, in declaration order.
     pub params: Vec<Param>,
+    /// The script's parameters, values and regions, in definition order.
+    pub definitions: Vec<Definition>,
 }
 
 /// What a global name denotes.
@@ -120,11 +124,24 @@ pub fn lower(
         _ => "Events".to_string(),
     };
     graph.tree = tree.clone();
+    let definitions = l
+        .globals
+        .iter()
+        .map(|(name, g)| Definition {
+            name: name.clone(),
+            denotes: denotes::denotes(&g.val, g.what),
+            text: match &g.val {
+                Val::Str(s) => Some(s.clone()),
+                _ => None,
+            },
+        })
+        .collect();
     let lowered = Lowered {
         graph,
         default_input: l.default_input.map(|(p, _)| p),
         tree,
         params: l.param_values,
+        definitions,
     };
     (lowered, l.diags)
 }
