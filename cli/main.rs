@@ -156,15 +156,20 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
         .collect()
 }
 
-/// Compiles a script, printing every diagnostic on stderr when it has errors.
+/// Compiles a script, printing its diagnostics on stderr when it has errors: the first
+/// [`ana_compiler::diagnostics::MAX_SHOWN`], then the count of the rest.
 pub fn compile_or_report(
     path: &std::path::Path,
     source: &str,
     opts: &ana_compiler::CompileOptions,
 ) -> Result<ana_compiler::Compiled, Failure> {
     ana_compiler::compile(&path.display().to_string(), source, opts).map_err(|diags| {
-        for d in diags.0 {
+        let omitted = diags.omitted_note();
+        for d in diags.shown {
             eprintln!("{:?}", miette::Report::new(d));
+        }
+        if let Some(line) = omitted {
+            eprintln!("{line}");
         }
         Failure::Error(None)
     })
