@@ -46,22 +46,20 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
         let Some(rest) = source.get(offset..) else {
             break;
         };
-        match AnaParser::parse(Rule::file, rest) {
-            Ok(mut pairs) => {
-                if let Some(file) = pairs.next() {
-                    let mut b = Builder {
-                        base: offset,
-                        diags: &mut diags,
-                    };
-                    for pair in file.into_inner() {
-                        if pair.as_rule() != Rule::EOI
-                            && let Some(stmt) = b.stmt(pair)
-                        {
-                            script.stmts.push(stmt);
-                        }
-                    }
+        // A window of whole statements: pest's error costs the length of the text it was
+        // given (it looks for the failing line's start from the end), so a script of many
+        // errors must not hand it the whole rest of the script each time. A window ends
+        // where a line starts with a statement keyword: no statement goes on past such a
+        // line, so a statement fails in its window exactly as in the whole script.
+        let end = window_end(rest);
+        let parsed = AnaParser::parse(Rule::file, rest.get(..end).unwrap_or(rest));
+        match parsed {
+            Ok(pairs) => {
+                add_statements(pairs, offset, &mut script, &mut diags);
+                if end >= rest.len() {
+                    break;
                 }
-                break;
+                offset += end;
             }
             Err(err) => {
                 let lines = lines.get_or_insert_with(|| LineIndex::new(source));
@@ -74,20 +72,9 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
                 let at_keyword = rest.get(pos..).is_some_and(starts_statement);
                 let stmt_start = statement_start(rest, pos.saturating_sub(usize::from(at_keyword)));
                 if let Some(prefix) = rest.get(..stmt_start)
-                    && let Ok(mut pairs) = AnaParser::parse(Rule::file, prefix)
-                    && let Some(file) = pairs.next()
+                    && let Ok(pairs) = AnaParser::parse(Rule::file, prefix)
                 {
-                    let mut b = Builder {
-                        base: offset,
-                        diags: &mut diags,
-                    };
-                    for pair in file.into_inner() {
-                        if pair.as_rule() != Rule::EOI
-                            && let Some(stmt) = b.stmt(pair)
-                        {
-                            script.stmts.push(stmt);
-                        }
-                    }
+                    add_statements(pairs, offset, &mut script, &mut diags);
                 }
                 match next_statement(rest, pos.max(stmt_start + 1)) {
                     Some(next) => offset += next,
@@ -114,6 +101,39 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
     }
     script.stmts = kept;
     (script, diags)
+}
+
+/// Bytes of script parsed at a time, rounded up to the next statement.
+const WINDOW: usize = 4 * 1024;
+
+/// The end of the window of `text` parsed next: the start of the first statement at or after
+/// [`WINDOW`] bytes, or the end of the text. A line that starts with a statement keyword
+/// starts a statement: no expression contains a keyword.
+fn window_end(text: &str) -> usize {
+    if text.len() <= WINDOW {
+        return text.len();
+    }
+    next_statement(text, WINDOW).unwrap_or(text.len())
+}
+
+/// Appends the statements of a successful parse of the text at `base`.
+fn add_statements(
+    mut pairs: pest::iterators::Pairs<Rule>,
+    base: usize,
+    script: &mut Script,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(file) = pairs.next() else {
+        return;
+    };
+    let mut b = Builder { base, diags };
+    for pair in file.into_inner() {
+        if pair.as_rule() != Rule::EOI
+            && let Some(stmt) = b.stmt(pair)
+        {
+            script.stmts.push(stmt);
+        }
+    }
 }
 
 /// Longest operator chain (`a + b + ...`, `- - x`) in one expression.

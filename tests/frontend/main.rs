@@ -212,3 +212,38 @@ fn long_line_is_shown_as_a_window() {
     assert!(text.len() < 2000, "{} bytes", text.len());
     insta::assert_snapshot!(text);
 }
+
+/// The parser reads a long script a few KB at a time (a syntax error then costs its window,
+/// not the rest of the script): an unclosed statement at a window's end reads as it does
+/// anywhere else, and the statements after it are parsed.
+#[test]
+fn syntax_errors_read_the_same_at_a_parse_window_end() {
+    for pad in 0..48 {
+        let mut src = format!("# {}\n", "x".repeat(pad));
+        while src.len() < 4096 - 16 {
+            src.push_str("let a = MET_pt\n");
+        }
+        src.push_str("let b = (MET_pt\nlet c = 1\nlet d = )\nlet e = 2\n");
+        let (script, diags) = syntax::parse(&src);
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "expected `)` or an operator, found `let`",
+                "expected an expression, found `)`"
+            ],
+            "padding {pad}"
+        );
+        let last: Vec<String> = script
+            .stmts
+            .iter()
+            .rev()
+            .take(2)
+            .map(|s| format!("{:?}", s.kind).chars().take(30).collect())
+            .collect();
+        assert!(
+            last[0].contains("\"e\"") && last[1].contains("\"c\""),
+            "padding {pad}: {last:?}"
+        );
+    }
+}
