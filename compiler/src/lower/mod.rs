@@ -83,7 +83,7 @@ pub struct Lowerer<'a> {
     /// Set once [`MAX_SHOWN`] errors are found before a statement: that statement's errors
     /// sort after them and are only counted, so their hints (a search through every name)
     /// are not worked out. Keeps a script full of errors linear.
-    pub(crate) flooded: bool,
+    flooded: bool,
 }
 
 /// Lowers a parsed script; `params` are the `--set NAME=VALUE` pairs.
