@@ -162,16 +162,21 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
 /// Diagnostics about `--set` flags rather than the script: usage errors (exit 2).
 const USAGE_CODES: [&str; 2] = ["ana::check::unknown_param", "ana::check::param_value"];
 
-/// Compiles a script, printing every diagnostic on stderr when it has errors.
+/// Compiles a script, printing its diagnostics on stderr when it has errors: the first
+/// [`ana_compiler::diagnostics::MAX_SHOWN`], then the count of the rest.
 pub fn compile_or_report(
     path: &std::path::Path,
     source: &str,
     opts: &ana_compiler::CompileOptions,
 ) -> Result<ana_compiler::Compiled, Failure> {
     ana_compiler::compile(&path.display().to_string(), source, opts).map_err(|diags| {
-        let usage = diags.0.iter().any(|d| USAGE_CODES.contains(&d.code));
-        for d in diags.0 {
+        let usage = diags.shown.iter().any(|d| USAGE_CODES.contains(&d.code));
+        let omitted = diags.omitted_note();
+        for d in diags.shown {
             out::message(&format!("{:?}", miette::Report::new(d)));
+        }
+        if let Some(line) = omitted {
+            out::message(&line);
         }
         if usage {
             Failure::UsageReported

@@ -1,16 +1,25 @@
 //! Errors in a script, as data: a stable code, a message, the span with a label, and a hint.
 //!
 //! Input: created by `syntax` and `lower` wherever they find a problem. Output: [`Diagnostics`],
-//! every error of the script sorted by span; the CLI renders it with `miette::Report`, which
-//! shows the source snippet because each diagnostic carries the named source.
+//! the first [`MAX_SHOWN`] errors of the script sorted by span and the count of the rest; the
+//! CLI renders them with `miette::Report`, which shows the source snippet because each
+//! diagnostic carries the script ([`ScriptSource`], shared).
 //! Rendering happens only in the CLI; nothing here prints.
+
+mod source;
 
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, SourceCode};
+use miette::{LabeledSpan, SourceCode};
+
+pub use source::{LineIndex, MAX_LINE, ScriptSource};
 
 use crate::ast::Span;
+
+/// Errors shown of a script; the rest are counted. More are rarely useful (later ones tend
+/// to follow from earlier ones), and a script full of errors must not print megabytes.
+pub const MAX_SHOWN: usize = 50;
 
 /// One error in a script.
 #[derive(Clone, Debug)]
@@ -23,12 +32,20 @@ pub struct Diagnostic {
     pub label: String,
     /// What to do about it.
     pub help: String,
-    source: Option<Arc<NamedSource<String>>>,
+    /// Other places the message is about, with their labels (the first definition of a name
+    /// defined twice).
+    pub also: Vec<(Span, String)>,
+    source: Option<Arc<ScriptSource>>,
 }
 
-/// All diagnostics of a script, sorted by span; as a miette diagnostic, all are related ones.
+/// The first [`MAX_SHOWN`] diagnostics of a script, sorted by span, and how many more there
+/// are; as a miette diagnostic, the shown ones are related ones.
 #[derive(Clone, Debug)]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+pub struct Diagnostics {
+    pub shown: Vec<Diagnostic>,
+    /// Errors found after the shown ones.
+    pub omitted: usize,
+}
 
 impl Diagnostic {
     pub fn new(code: &'static str, span: Span, message: impl Into<String>) -> Self {
@@ -38,6 +55,7 @@ impl Diagnostic {
             span,
             label: String::new(),
             help: String::new(),
+            also: Vec::new(),
             source: None,
         }
     }
@@ -52,8 +70,14 @@ impl Diagnostic {
         self
     }
 
+    /// Another labelled place the message is about.
+    pub fn also(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.also.push((span, label.into()));
+        self
+    }
+
     /// Attaches the script, so that the report shows the snippet.
-    pub fn with_source(mut self, source: Arc<NamedSource<String>>) -> Self {
+    pub fn with_source(mut self, source: Arc<ScriptSource>) -> Self {
         self.source = Some(source);
         self
     }
@@ -96,19 +120,25 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let shown = |span: Span| match &self.source {
+            Some(s) => s.clip(span),
+            None => span,
+        };
+        let len = |s: Span| s.end.saturating_sub(s.start);
         let label = (!self.label.is_empty()).then(|| self.label.clone());
-        let span = LabeledSpan::new(
-            label,
-            self.span.start,
-            self.span.end.saturating_sub(self.span.start),
-        );
-        Some(Box::new(std::iter::once(span)))
+        let main = shown(self.span);
+        let primary = LabeledSpan::new_primary_with_span(label, (main.start, len(main)));
+        let others = self.also.iter().map(move |(span, label)| {
+            let s = shown(*span);
+            LabeledSpan::new_with_span(Some(label.clone()), (s.start, len(s)))
+        });
+        Some(Box::new(std::iter::once(primary).chain(others)))
     }
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.len() {
+        match self.total() {
             1 => f.write_str("the script has 1 error"),
             n => write!(f, "the script has {n} errors"),
         }
@@ -121,20 +151,44 @@ impl std::error::Error for Diagnostics {}
 impl miette::Diagnostic for Diagnostics {
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
         Some(Box::new(
-            self.0.iter().map(|d| d as &dyn miette::Diagnostic),
+            self.shown.iter().map(|d| d as &dyn miette::Diagnostic),
         ))
     }
 }
 
 impl Diagnostics {
-    /// Sorts by span (then message, for determinism) and drops exact duplicates.
-    pub fn sorted(mut list: Vec<Diagnostic>, source: Arc<NamedSource<String>>) -> Self {
+    /// Sorts by span (then message, for determinism), drops exact duplicates, and keeps the
+    /// first [`MAX_SHOWN`].
+    pub fn sorted(mut list: Vec<Diagnostic>, source: Arc<ScriptSource>) -> Self {
         list.sort_by(|a, b| (a.span, &a.message).cmp(&(b.span, &b.message)));
         list.dedup_by(|a, b| a.span == b.span && a.message == b.message);
-        Diagnostics(
-            list.into_iter()
+        let omitted = list.len().saturating_sub(MAX_SHOWN);
+        list.truncate(MAX_SHOWN);
+        Diagnostics {
+            shown: list
+                .into_iter()
                 .map(|d| d.with_source(source.clone()))
                 .collect(),
-        )
+            omitted,
+        }
+    }
+
+    /// The line that follows the shown diagnostics when there are more.
+    pub fn omitted_note(&self) -> Option<String> {
+        let total = self.total();
+        match self.omitted {
+            0 => None,
+            1 => Some(format!(
+                "and 1 more error ({total} in all): fix the ones above first"
+            )),
+            n => Some(format!(
+                "and {n} more errors ({total} in all): fix the ones above first"
+            )),
+        }
+    }
+
+    /// Every error found, shown or not.
+    pub fn total(&self) -> usize {
+        self.shown.len() + self.omitted
     }
 }

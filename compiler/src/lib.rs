@@ -48,9 +48,10 @@ pub struct Compiled {
 }
 
 /// Parses, checks, lowers and optimizes a script. `name` is how diagnostics name the source.
-/// Returns every error found, sorted by span.
+/// Returns the errors found, sorted by span (the first [`diagnostics::MAX_SHOWN`], and the
+/// count of the rest).
 pub fn compile(name: &str, source: &str, opts: &CompileOptions) -> Result<Compiled, Diagnostics> {
-    let named = Arc::new(miette::NamedSource::new(name, source.to_string()));
+    let named = Arc::new(diagnostics::ScriptSource::new(name, source));
     let (script, diags) = syntax::parse(source);
     // After a syntax error, names defined by the broken statements are missing: checking
     // would only add errors that are consequences of the first ones.

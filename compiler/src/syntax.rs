@@ -9,7 +9,9 @@ use pest::Parser;
 use pest::iterators::Pair;
 
 use crate::ast::*;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, LineIndex};
+
+mod error;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../../grammar/ana.pest"]
@@ -37,6 +39,8 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
         );
         return (script, diags);
     }
+    // Line numbers for hints, built at the first error only.
+    let mut lines: Option<LineIndex> = None;
     // A byte-order mark (editors on Windows write one) is skipped, not removed from the
     // text: spans stay offsets into the source as the caller holds it.
     let mut offset = if source.starts_with('\u{feff}') {
@@ -48,44 +52,35 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
         let Some(rest) = source.get(offset..) else {
             break;
         };
-        match AnaParser::parse(Rule::file, rest) {
-            Ok(mut pairs) => {
-                if let Some(file) = pairs.next() {
-                    let mut b = Builder {
-                        base: offset,
-                        diags: &mut diags,
-                    };
-                    for pair in file.into_inner() {
-                        if pair.as_rule() != Rule::EOI
-                            && let Some(stmt) = b.stmt(pair)
-                        {
-                            script.stmts.push(stmt);
-                        }
-                    }
+        // A window of whole statements: pest's error costs the length of the text it was
+        // given (it looks for the failing line's start from the end), so a script of many
+        // errors must not hand it the whole rest of the script each time. A window ends
+        // where a line starts with a statement keyword: no statement goes on past such a
+        // line, so a statement fails in its window exactly as in the whole script.
+        let end = window_end(rest);
+        let parsed = AnaParser::parse(Rule::file, rest.get(..end).unwrap_or(rest));
+        match parsed {
+            Ok(pairs) => {
+                add_statements(pairs, offset, &mut script, &mut diags);
+                if end >= rest.len() {
+                    break;
                 }
-                break;
+                offset += end;
             }
             Err(err) => {
-                let (pos, diag) = syntax_error(&err, rest, offset);
+                let lines = lines.get_or_insert_with(|| LineIndex::new(source));
+                let (pos, diag) = error::syntax_error(&err, source, offset, lines);
                 diags.push(diag);
                 // Keep the statements before the error: parse the prefix up to the start
-                // of the failing statement, then resume after it.
-                let stmt_start = statement_start(rest, pos);
+                // of the failing statement, then resume after it. An error on a statement
+                // keyword belongs to the statement before (`let a = (b +` then `let c`):
+                // the one at the error is parsed next, not skipped.
+                let at_keyword = rest.get(pos..).is_some_and(starts_statement);
+                let stmt_start = statement_start(rest, pos.saturating_sub(usize::from(at_keyword)));
                 if let Some(prefix) = rest.get(..stmt_start)
-                    && let Ok(mut pairs) = AnaParser::parse(Rule::file, prefix)
-                    && let Some(file) = pairs.next()
+                    && let Ok(pairs) = AnaParser::parse(Rule::file, prefix)
                 {
-                    let mut b = Builder {
-                        base: offset,
-                        diags: &mut diags,
-                    };
-                    for pair in file.into_inner() {
-                        if pair.as_rule() != Rule::EOI
-                            && let Some(stmt) = b.stmt(pair)
-                        {
-                            script.stmts.push(stmt);
-                        }
-                    }
+                    add_statements(pairs, offset, &mut script, &mut diags);
                 }
                 match next_statement(rest, pos.max(stmt_start + 1)) {
                     Some(next) => offset += next,
@@ -112,6 +107,39 @@ pub fn parse(source: &str) -> (Script, Vec<Diagnostic>) {
     }
     script.stmts = kept;
     (script, diags)
+}
+
+/// Bytes of script parsed at a time, rounded up to the next statement.
+const WINDOW: usize = 4 * 1024;
+
+/// The end of the window of `text` parsed next: the start of the first statement at or after
+/// [`WINDOW`] bytes, or the end of the text. A line that starts with a statement keyword
+/// starts a statement: no expression contains a keyword.
+fn window_end(text: &str) -> usize {
+    if text.len() <= WINDOW {
+        return text.len();
+    }
+    next_statement(text, WINDOW).unwrap_or(text.len())
+}
+
+/// Appends the statements of a successful parse of the text at `base`.
+fn add_statements(
+    mut pairs: pest::iterators::Pairs<Rule>,
+    base: usize,
+    script: &mut Script,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(file) = pairs.next() else {
+        return;
+    };
+    let mut b = Builder { base, diags };
+    for pair in file.into_inner() {
+        if pair.as_rule() != Rule::EOI
+            && let Some(stmt) = b.stmt(pair)
+        {
+            script.stmts.push(stmt);
+        }
+    }
 }
 
 /// Longest operator chain (`a + b + ...`, `- - x`) in one expression.
@@ -218,174 +246,6 @@ fn starts_statement(line: &str) -> bool {
                 .next()
                 .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
         })
-    })
-}
-
-fn syntax_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (usize, Diagnostic) {
-    let (start, end) = match err.location {
-        pest::error::InputLocation::Pos(p) => (p, p),
-        pest::error::InputLocation::Span((s, e)) => (s, e),
-    };
-    let found = text
-        .get(start..)
-        .and_then(|r| r.split_whitespace().next())
-        .unwrap_or("");
-    let found_desc = if found.is_empty() {
-        "the end of the script".to_string()
-    } else {
-        format!("`{}`", found.chars().take(20).collect::<String>())
-    };
-    let expected = match &err.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().filter_map(|r| describe(*r)).collect();
-            names.sort();
-            names.dedup();
-            names
-        }
-        pest::error::ErrorVariant::CustomError { .. } => vec![],
-    };
-    let message = if expected.is_empty() {
-        format!("unexpected {found_desc}")
-    } else {
-        format!("expected {}, found {found_desc}", join_or(&expected))
-    };
-    let width = found
-        .chars()
-        .next()
-        .map_or(0, char::len_utf8)
-        .max(end - start);
-    let span = Span::new(base + start, base + start + width);
-    let help = syntax_help(text, start, found, &expected);
-    let label = if found.is_empty() {
-        "the script ends here".to_string()
-    } else {
-        "unexpected here".to_string()
-    };
-    (
-        start,
-        Diagnostic::new("ana::syntax::unexpected", span, message)
-            .label(label)
-            .help(help),
-    )
-}
-
-/// The most likely cause of a syntax error at `pos`.
-fn syntax_help(text: &str, pos: usize, found: &str, expected: &[&str]) -> String {
-    let line_end = text
-        .get(pos..)
-        .and_then(|r| r.find('\n'))
-        .map_or(text.len(), |i| pos + i);
-    if found.starts_with('"') && !text.get(pos + 1..line_end).unwrap_or("").contains('"') {
-        return "this string is not closed: end it with `\"` on the same line".to_string();
-    }
-    // An error at the start of a line may belong to the statement before (a missing `)`).
-    if let Some((open, at)) = unclosed(text, statement_start(text, pos.saturating_sub(1)), pos) {
-        let line = text.get(..at).map_or(1, |s| s.matches('\n').count() + 1);
-        let close = match open {
-            '(' => ')',
-            '[' => ']',
-            _ => '}',
-        };
-        return format!("the `{open}` on line {line} is not closed: add `{close}`");
-    }
-    if found.starts_with('=') && !found.starts_with("==") {
-        return "`=` binds a name (`let x = ...`); to compare, write `==`".to_string();
-    }
-    let keywords = [
-        "in", "and", "or", "not", "weight", "if", "then", "else", "true", "false",
-    ];
-    if expected.contains(&"a name") && (STMT_KEYWORDS.contains(&found) || keywords.contains(&found))
-    {
-        return format!("`{found}` is a keyword; it cannot be used as a name");
-    }
-    let before = text.get(..pos).unwrap_or("").trim_end();
-    if expected.iter().any(|e| e.starts_with("an axis")) || before.ends_with('~') {
-        return "attach an axis with `~`: `hist h: x ~ Reg(50, 0, 100, \"label\")`".to_string();
-    }
-    "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `table`, `cutflow`; see examples/*.ana".to_string()
-}
-
-/// The innermost bracket opened in `text[from..to]` and not closed there, skipping strings
-/// and comments.
-fn unclosed(text: &str, from: usize, to: usize) -> Option<(char, usize)> {
-    let mut stack = Vec::new();
-    let mut in_string = false;
-    let mut in_comment = false;
-    let mut escaped = false;
-    for (i, c) in text.get(from..to)?.char_indices() {
-        if in_comment {
-            in_comment = c != '\n';
-        } else if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-        } else {
-            match c {
-                '#' => in_comment = true,
-                '"' => in_string = true,
-                '(' | '[' | '{' => stack.push((c, from + i)),
-                ')' | ']' | '}' => {
-                    stack.pop();
-                }
-                _ => {}
-            }
-        }
-    }
-    stack.pop()
-}
-
-fn join_or(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
-/// How an expected rule reads in "expected ..." messages; `None` hides internal rules.
-fn describe(rule: Rule) -> Option<&'static str> {
-    Some(match rule {
-        Rule::EOI => "the end of the script",
-        Rule::input_stmt
-        | Rule::tree_stmt
-        | Rule::param_stmt
-        | Rule::let_stmt
-        | Rule::region_stmt
-        | Rule::hist_stmt
-        | Rule::table_stmt
-        | Rule::cutflow_stmt => "a statement",
-        Rule::ident => "a name",
-        Rule::string | Rule::string_inner => "a string",
-        Rule::number | Rule::neg_number | Rule::index_lit => "a number",
-        Rule::literal => "a literal (number, true/false or string)",
-        Rule::expr
-        | Rule::lambda
-        | Rule::if_expr
-        | Rule::or_expr
-        | Rule::and_expr
-        | Rule::not_expr
-        | Rule::cmp_expr
-        | Rule::add_expr
-        | Rule::mul_expr
-        | Rule::pow_expr
-        | Rule::unary
-        | Rule::postfix
-        | Rule::call
-        | Rule::boolean => "an expression",
-        Rule::or_op | Rule::and_op | Rule::not_op => "an operator",
-        Rule::cmp_op | Rule::add_op | Rule::mul_op | Rule::pow_op | Rule::neg_op => "an operator",
-        Rule::member | Rule::bracket | Rule::ctor_fields => "an operator",
-        Rule::in_clause => "`in`",
-        Rule::weight_clause => "`weight`",
-        Rule::hist_dim => "an expression",
-        Rule::axis => "an axis (Reg, Log, Var, Int, Cat)",
-        Rule::named_arg | Rule::list => "an axis argument",
-        Rule::column => "a column (`name = expr`)",
-        Rule::ctor_field => "a field name",
-        _ => return None,
     })
 }
 

@@ -101,13 +101,28 @@ impl Lowerer<'_> {
         if let Some(g) = self.globals.get(name) {
             return g.val.clone();
         }
+        let in_schema = self.schema.is_some_and(|s| s.branch(name).is_some());
+        if !in_schema && let Some(help) = self.member_spelt_as_branch(name) {
+            return self.error(
+                "ana::check::unknown_name",
+                span,
+                format!("unknown name `{name}`"),
+                "not defined",
+                help,
+            );
+        }
         // With a schema, a branch-like name the input lacks gets "the input has no branch".
-        let is_branch = match self.schema {
-            Some(s) => s.branch(name).is_some() || looks_like_branch(name),
-            None => looks_like_branch(name),
-        };
-        if is_branch {
+        if in_schema || looks_like_branch(name) {
             return self.flat_branch(name, span);
+        }
+        if self.flooded {
+            return self.error(
+                "ana::check::unknown_name",
+                span,
+                format!("unknown name `{name}`"),
+                "not defined",
+                "names are bound with `let`, `param` or `region` before use",
+            );
         }
         let mut candidates: Vec<String> = self.globals.keys().cloned().collect();
         for s in &self.scopes {
@@ -139,6 +154,48 @@ impl Lowerer<'_> {
             "not defined",
             help,
         )
+    }
+
+    /// The value a name is bound to in scope (a binder or a global), without a diagnostic.
+    fn bound(&self, name: &str) -> Option<&Val> {
+        let binder = self.scopes.iter().rev().find_map(|s| match &s.binder {
+            Some((n, v)) if n == name => Some(v),
+            _ => None,
+        });
+        binder.or_else(|| self.globals.get(name).map(|g| &g.val))
+    }
+
+    /// For `goodmu_charge` where `goodmu` is a collection, an object or a four-vector in
+    /// scope: the hint to write `goodmu.charge` (a branch name is its collection's prefix and
+    /// a field, but a bound collection's fields are read with `.`).
+    fn member_spelt_as_branch(&self, name: &str) -> Option<String> {
+        // Longest prefix first: `good_mu_pt` with `good_mu` bound.
+        let cuts = name.match_indices('_').map(|(i, _)| i).rev();
+        for i in cuts {
+            let (Some(prefix), Some(field)) = (name.get(..i), name.get(i + 1..)) else {
+                continue;
+            };
+            if field.is_empty() {
+                continue;
+            }
+            let Some((what, fields)) = self.bound(prefix).and_then(member_names) else {
+                continue;
+            };
+            let how = format!("`{prefix}` is {what}: its fields are read with `.`");
+            if fields.iter().any(|f| f == field) {
+                return Some(format!("did you mean `{prefix}.{field}`? ({how})"));
+            }
+            return Some(
+                match did_you_mean(field, fields.iter().map(String::as_str)) {
+                    Some(f) => format!("did you mean `{prefix}.{f}`? ({how})"),
+                    None => format!(
+                        "{how}, e.g. `{prefix}.FIELD`; fields: {}",
+                        fields.join(", ")
+                    ),
+                },
+            );
+        }
+        None
     }
 
     /// A number node, or a diagnostic saying what the value is instead.
@@ -483,20 +540,7 @@ impl Lowerer<'_> {
         if let Some(f) = found {
             return f;
         }
-        let mut names: Vec<String> = match &v {
-            Val::Obj(o) => o.coll.field_names(),
-            Val::Coll(c) => c.field_names(),
-            _ => vec![],
-        };
-        let vector = match &v {
-            Val::Obj(o) => o.coll.is_vector(),
-            Val::Coll(c) => c.is_vector(),
-            _ => true,
-        };
-        if vector {
-            names.extend(VECTOR_PROPS.iter().map(|s| s.to_string()));
-        }
-        names.dedup();
+        let names = member_names(&v).map(|(_, n)| n).unwrap_or_default();
         let help = match did_you_mean(name, names.iter().map(String::as_str)) {
             Some(s) => format!("did you mean `{s}`?"),
             None if names.is_empty() => "it has no fields".to_string(),
@@ -656,4 +700,21 @@ impl Lowerer<'_> {
             },
         }))
     }
+}
+
+/// What a value with members is, and the names `.` reads on it: its fields, then the
+/// four-vector properties it has, each once.
+fn member_names(v: &Val) -> Option<(&'static str, Vec<String>)> {
+    let (what, mut names, vector) = match v {
+        Val::Obj(o) => ("an object", o.coll.field_names(), o.coll.is_vector()),
+        Val::Coll(c) => ("a collection", c.field_names(), c.is_vector()),
+        Val::Vec4(_) => ("a four-vector", Vec::new(), true),
+        _ => return None,
+    };
+    if vector {
+        names.extend(VECTOR_PROPS.iter().map(|s| s.to_string()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
+    Some((what, names))
 }

@@ -8,7 +8,14 @@
 //! denotes (a number per event, a collection, one object, a four-vector) is a [`Val`] whose
 //! nodes already exist, and shapes are graph spaces, so the checker and the builder cannot
 //! disagree. A failed expression becomes `Val::Error`, which later uses accept silently: each
-//! mistake is reported once, and the walk goes on to report the next.
+//! mistake is reported once, and the walk goes on to report the next. A definition whose
+//! expression failed still defines its name, as `Val::Error` (a region too: its uses report
+//! nothing more), so that no error follows from an earlier one.
+//!
+//! Names: `let`, `param` and `region` share one namespace, the names expressions use. A
+//! histogram's or a table's name only names an output (a key of `histograms.json`, a Parquet
+//! folder): outputs of one kind need distinct names, but may be named like a value
+//! (`hist mll: mll ~ ...`).
 //!
 //! Without a schema, a collection `X{f, ...}` reads the counter `nX` as an int32 branch and
 //! each field `X_f` as a jagged float32 branch counted by `nX`; other branches (`MET_pt`) are
@@ -17,6 +24,7 @@
 //! has it.
 
 mod axis;
+mod branches;
 mod builder;
 mod call;
 mod denotes;
@@ -24,17 +32,16 @@ mod expr;
 mod param;
 mod value;
 
-use std::rc::Rc;
-
 use indexmap::IndexMap;
 
+use branches::looks_like_branch;
 pub use builder::Builder;
 pub use denotes::{Definition, Denotes};
 pub use param::{Param, ParamValue};
 pub use value::{Coll, CollKind, Obj, V4, Val};
 
 use crate::ast::*;
-use crate::diagnostics::{Diagnostic, did_you_mean};
+use crate::diagnostics::{Diagnostic, LineIndex, MAX_SHOWN, did_you_mean};
 use crate::graph::*;
 use crate::schema::Schema;
 
@@ -49,7 +56,8 @@ pub struct Lowered {
     pub definitions: Vec<Definition>,
 }
 
-/// What a global name denotes.
+/// What a global name denotes; a region's `val` is its mask (`Val::Error` when its
+/// definition failed).
 #[derive(Clone, Debug)]
 struct Global {
     val: Val,
@@ -69,9 +77,11 @@ pub struct Lowerer<'a> {
     pub b: Builder,
     pub diags: Vec<Diagnostic>,
     source: &'a str,
+    lines: LineIndex,
     schema: Option<&'a Schema>,
     globals: IndexMap<String, Global>,
-    regions: IndexMap<String, NodeId>,
+    /// Output names: a histogram's and a table's first definition.
+    outputs: IndexMap<(&'static str, String), Span>,
     scopes: Vec<Scope>,
     params: Vec<(String, String, bool)>,
     /// The declared parameters' values, for the run record.
@@ -80,6 +90,10 @@ pub struct Lowerer<'a> {
     tree: Option<(String, Span)>,
     /// Every region of the script, to say "defined later" instead of "unknown".
     later_regions: IndexMap<String, Span>,
+    /// Set once [`MAX_SHOWN`] errors are found before a statement: that statement's errors
+    /// sort after them and are only counted, so their hints (a search through every name)
+    /// are not worked out. Keeps a script full of errors linear.
+    flooded: bool,
 }
 
 /// Lowers a parsed script; `params` are the `--set NAME=VALUE` pairs.
@@ -93,9 +107,10 @@ pub fn lower(
         b: Builder::new(),
         diags: Vec::new(),
         source,
+        lines: LineIndex::new(source),
         schema,
         globals: IndexMap::new(),
-        regions: IndexMap::new(),
+        outputs: IndexMap::new(),
         scopes: Vec::new(),
         params: params
             .iter()
@@ -105,6 +120,7 @@ pub fn lower(
         default_input: None,
         tree: None,
         later_regions: IndexMap::new(),
+        flooded: false,
     };
     for stmt in &script.stmts {
         if let StmtKind::Region { name, .. } = &stmt.kind {
@@ -114,6 +130,7 @@ pub fn lower(
         }
     }
     for stmt in &script.stmts {
+        l.flooded = l.diags.len() >= MAX_SHOWN;
         l.stmt(stmt);
     }
     l.report_unset_params();
@@ -162,9 +179,7 @@ impl<'a> Lowerer<'a> {
 
     /// 1-based line number of a span's start.
     fn line_of(&self, span: Span) -> usize {
-        self.source
-            .get(..span.start)
-            .map_or(1, |s| s.matches('\n').count() + 1)
+        self.lines.line_number(span.start)
     }
 
     fn text(&self, span: Span) -> &str {
@@ -173,18 +188,8 @@ impl<'a> Lowerer<'a> {
 
     fn define(&mut self, name: &Ident, val: Val, what: &'static str) {
         if let Some(prev) = self.globals.get(&name.name) {
-            let prev_span = prev.span;
-            let line = self
-                .source
-                .get(..prev_span.start)
-                .map_or(0, |s| s.lines().count().max(1));
-            self.error(
-                "ana::check::redefined",
-                name.span,
-                format!("`{}` is already defined", name.name),
-                "defined again here",
-                format!("names are bound once; the first definition is on line {line}; choose another name"),
-            );
+            let (prev_span, prev_what) = (prev.span, prev.what);
+            self.redefined(name, prev_span, prev_what, "names are bound once");
             return;
         }
         self.name_nodes(&name.name, &val);
@@ -196,6 +201,34 @@ impl<'a> Lowerer<'a> {
                 what,
             },
         );
+    }
+
+    /// A name defined a second time: the diagnostic points at both definitions.
+    fn redefined(&mut self, name: &Ident, first: Span, what: &str, rule: &str) {
+        let line = self.line_of(first);
+        self.diags.push(
+            Diagnostic::new(
+                "ana::check::redefined",
+                name.span,
+                format!("`{}` is already defined", name.name),
+            )
+            .label("defined again here")
+            .also(first, format!("first defined here, as {}", article(what)))
+            .help(format!(
+                "{rule}; the first definition is on line {line}: choose another name"
+            )),
+        );
+    }
+
+    /// Records an output's name, or reports that one of its kind already has it.
+    fn output_name(&mut self, name: &Ident, kind: &'static str) -> bool {
+        let key = (kind, name.name.clone());
+        if let Some(&first) = self.outputs.get(&key) {
+            self.redefined(name, first, kind, &format!("{kind}s need distinct names"));
+            return false;
+        }
+        self.outputs.insert(key, name.span);
+        true
     }
 
     /// Hints for dumps: the bound name on the value's nodes.
@@ -291,12 +324,34 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    /// The mask of a named region, or an error naming the closest region.
+    /// The mask of a named region, or an error naming the closest region. A region whose
+    /// definition failed has no mask, and its uses report nothing more.
     fn region_mask(&mut self, name: &Ident) -> Option<NodeId> {
-        if let Some(&m) = self.regions.get(&name.name) {
-            return Some(m);
+        if let Some(g) = self.globals.get(&name.name) {
+            return match (&g.val, g.what) {
+                (Val::Num(m), "region") => Some(*m),
+                (Val::Error, _) => None,
+                (_, what) => {
+                    let (what, first) = (what, g.span);
+                    let line = self.line_of(first);
+                    self.diags.push(
+                        Diagnostic::new(
+                            "ana::check::not_a_region",
+                            name.span,
+                            format!("`{}` is not a region", name.name),
+                        )
+                        .label("used as a region")
+                        .also(first, format!("defined here, as {}", article(what)))
+                        .help(format!(
+                            "`in` takes a region, defined with `region NAME: condition`; `{}` is {} (line {line})",
+                            name.name,
+                            article(what)
+                        )),
+                    );
+                    None
+                }
+            };
         }
-        let names: Vec<&str> = self.regions.keys().map(String::as_str).collect();
         if let Some(later) = self.later_regions.get(&name.name) {
             let line = self.line_of(*later);
             let help = format!(
@@ -312,6 +367,15 @@ impl<'a> Lowerer<'a> {
             );
             return None;
         }
+        let names: Vec<&str> = match self.flooded {
+            true => Vec::new(),
+            false => self
+                .globals
+                .iter()
+                .filter(|(_, g)| g.what == "region")
+                .map(|(k, _)| k.as_str())
+                .collect(),
+        };
         let help = match did_you_mean(&name.name, names.iter().copied()) {
             Some(s) => format!("did you mean `{s}`?"),
             None if names.is_empty() => "declare it first: `region NAME: condition`".to_string(),
@@ -330,18 +394,16 @@ impl<'a> Lowerer<'a> {
     fn region(&mut self, name: &Ident, parent: Option<&Ident>, cond: &Expr) {
         let parent_mask = parent.map(|p| self.region_mask(p));
         let val = self.expr(cond);
-        let Some(mask) = self.event_bool(&val, cond.span, "a region's condition") else {
-            self.define(name, Val::Error, "region");
-            return;
+        let mask = self.event_bool(&val, cond.span, "a region's condition");
+        let mask = match (parent_mask, mask) {
+            (Some(Some(p)), Some(m)) => Some(self.b.binary(BinaryOp::And, p, m)),
+            (None, m) => m,
+            (Some(None), _) | (_, None) => None,
         };
-        let mask = match parent_mask {
-            Some(Some(p)) => self.b.binary(BinaryOp::And, p, mask),
-            Some(None) => return self.define(name, Val::Error, "region"),
-            None => mask,
-        };
-        if self.globals.contains_key(&name.name) {
+        // Defined even when its condition failed (as an error): its uses then report nothing.
+        let (Some(mask), false) = (mask, self.globals.contains_key(&name.name)) else {
             return self.define(name, Val::Error, "region");
-        }
+        };
         self.b.hint(mask, &name.name);
         let id = RegionId(self.b.graph.regions.len() as u32);
         self.b.graph.regions.push(RegionSpec {
@@ -353,7 +415,6 @@ impl<'a> Lowerer<'a> {
             Type::Scalar(ScalarType::Bool),
             Shape::Event,
         );
-        self.regions.insert(name.name.clone(), mask);
         self.define(name, Val::Num(mask), "region");
     }
 
@@ -390,6 +451,7 @@ impl<'a> Lowerer<'a> {
         dims: &[HistDim],
         weight: Option<&Expr>,
     ) {
+        let fresh = self.output_name(name, "histogram");
         let mask = region.map(|r| self.region_mask(r));
         let mut axes = Vec::new();
         let mut vals = Vec::new();
@@ -492,16 +554,7 @@ impl<'a> Lowerer<'a> {
         } else {
             (nodes, None)
         };
-        if self.globals.contains_key(&name.name)
-            || self.b.graph.hists.iter().any(|h| h.name == name.name)
-        {
-            self.error(
-                "ana::check::redefined",
-                name.span,
-                format!("`{}` is already defined", name.name),
-                "defined again here",
-                "outputs need distinct names",
-            );
+        if !fresh {
             return;
         }
         let slots = axes
@@ -550,6 +603,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn table(&mut self, name: &Ident, region: Option<&Ident>, columns: &[Column]) {
+        let fresh = self.output_name(name, "table");
         let mask = region.map(|r| self.region_mask(r));
         let mut vals = Vec::new();
         let mut specs = Vec::new();
@@ -600,16 +654,7 @@ impl<'a> Lowerer<'a> {
         let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
             return;
         };
-        if self.globals.contains_key(&name.name)
-            || self.b.graph.tables.iter().any(|t| t.name == name.name)
-        {
-            self.error(
-                "ana::check::redefined",
-                name.span,
-                format!("`{}` is already defined", name.name),
-                "defined again here",
-                "outputs need distinct names",
-            );
+        if !fresh {
             return;
         }
         let table = TableId(self.b.graph.tables.len() as u32);
@@ -655,192 +700,12 @@ impl<'a> Lowerer<'a> {
             _ => ColumnType::F64,
         }
     }
-
-    /// A collection from branches: `Muon{pt, eta, btag = "Muon_btagX"}`.
-    fn construct(&mut self, prefix: &Ident, specs: &[FieldSpec], span: Span) -> Val {
-        let mut fields: IndexMap<String, (String, PhysType)> = IndexMap::new();
-        let mut counter_from_field: Option<(String, Option<String>)> = None;
-        let mut ok = true;
-        for f in specs {
-            if fields.contains_key(&f.name.name) {
-                self.error(
-                    "ana::check::duplicate_field",
-                    f.name.span,
-                    format!("field `{}` is listed twice", f.name.name),
-                    "again here",
-                    "list each field once",
-                );
-                continue;
-            }
-            let branch = match &f.branch {
-                None => format!("{}_{}", prefix.name, f.name.name),
-                Some(e) => match self.expr(e) {
-                    Val::Str(s) => s,
-                    Val::Error => {
-                        ok = false;
-                        continue;
-                    }
-                    other => {
-                        let d = other.describe(&self.b);
-                        self.error(
-                            "ana::check::type",
-                            e.span,
-                            "a field's branch must be a string",
-                            format!("this is {d}"),
-                            "write `btag = \"Jet_btagDeepB\"` or use a string `param`",
-                        );
-                        ok = false;
-                        continue;
-                    }
-                },
-            };
-            let span = f.branch.as_ref().map_or(f.name.span, |e| e.span);
-            match self.branch_type(&branch, true, span) {
-                Some((phys, counter)) => {
-                    if counter_from_field.is_none() {
-                        counter_from_field = Some((branch.clone(), counter));
-                    }
-                    fields.insert(f.name.name.clone(), (branch, phys));
-                }
-                None => ok = false,
-            }
-        }
-        if specs.is_empty() {
-            return self.error(
-                "ana::check::empty_collection",
-                span,
-                "a collection needs at least one field",
-                "no fields",
-                format!(
-                    "list the fields the script uses: `{}{{pt, eta, phi, mass}}`",
-                    prefix.name
-                ),
-            );
-        }
-        if !ok {
-            return Val::Error;
-        }
-        let counter_name = format!("n{}", prefix.name);
-        let counter = match self.schema {
-            None => Counter::Branch(self.b.branch(&counter_name, PhysType::I32, false)),
-            Some(schema) => match schema.branch(&counter_name) {
-                Some(sb)
-                    if !sb.jagged && sb.phys.is_some_and(|p| p.value_type() == ScalarType::Int) =>
-                {
-                    Counter::Branch(self.b.branch(
-                        &counter_name,
-                        sb.phys.unwrap_or(PhysType::I32),
-                        false,
-                    ))
-                }
-                _ => match counter_from_field {
-                    Some((_, Some(c))) => match schema.branch(&c).and_then(|b| b.phys) {
-                        Some(p) => Counter::Branch(self.b.branch(&c, p, false)),
-                        None => return Val::Error,
-                    },
-                    Some((field, None)) => {
-                        let phys = fields.values().next().map_or(PhysType::F32, |f| f.1);
-                        Counter::SizeOf(self.b.branch(&field, phys, true))
-                    }
-                    None => return Val::Error,
-                },
-            },
-        };
-        let space = self.b.space(NodeKind::Source { counter });
-        Val::Coll(Rc::new(Coll {
-            space,
-            what: prefix.name.clone(),
-            kind: CollKind::Source { fields },
-        }))
-    }
-
-    /// The physical type of a branch (and its counter), checked against the schema if any.
-    fn branch_type(
-        &mut self,
-        name: &str,
-        jagged: bool,
-        span: Span,
-    ) -> Option<(PhysType, Option<String>)> {
-        let Some(schema) = self.schema else {
-            let phys = if !jagged && is_counter_name(name) {
-                PhysType::I32
-            } else {
-                PhysType::F32
-            };
-            return Some((phys, None));
-        };
-        let Some(sb) = schema.branch(name) else {
-            let help = match did_you_mean(name, schema.branches.iter().map(|b| b.name.as_str())) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("`ana inspect` lists the branches of tree `{}`", schema.tree),
-            };
-            self.error(
-                "ana::check::unknown_branch",
-                span,
-                format!("the input has no branch `{name}`"),
-                "not in the input",
-                help,
-            );
-            return None;
-        };
-        let Some(phys) = sb.phys else {
-            self.error(
-                "ana::check::unsupported_branch",
-                span,
-                format!(
-                    "branch `{name}` has type {}, which ana cannot read",
-                    sb.type_name
-                ),
-                "unsupported type",
-                "ana reads numbers, booleans, and lists of them",
-            );
-            return None;
-        };
-        if sb.jagged != jagged {
-            let (label, help) = if jagged {
-                (
-                    "one value per event",
-                    format!("use it as a per-event value: `{name}`"),
-                )
-            } else {
-                (
-                    "a list per event",
-                    "read it as a field of a collection: `Prefix{field}`".to_string(),
-                )
-            };
-            self.error(
-                "ana::check::branch_shape",
-                span,
-                format!("branch `{name}` ({}) is {label}", sb.type_name),
-                label,
-                help,
-            );
-            return None;
-        }
-        Some((phys, sb.counter.clone()))
-    }
-
-    /// A flat branch by name, as a per-event value.
-    fn flat_branch(&mut self, name: &str, span: Span) -> Val {
-        let Some((phys, _)) = self.branch_type(name, false, span) else {
-            return Val::Error;
-        };
-        let id = self.b.branch(name, phys, false);
-        Val::Num(self.b.add(
-            NodeKind::LoadEvent { branch: id },
-            Type::Scalar(phys.value_type()),
-            Shape::Event,
-        ))
-    }
 }
 
-/// `nMuon`, `nJet`: the NanoAOD counter naming.
-fn is_counter_name(name: &str) -> bool {
-    let mut c = name.chars();
-    c.next() == Some('n') && c.next().is_some_and(|x| x.is_ascii_uppercase())
-}
-
-/// Whether an unbound name may be read as a branch without a schema.
-fn looks_like_branch(name: &str) -> bool {
-    name.contains('_') || is_counter_name(name)
+/// "a value", "an event", for messages.
+fn article(noun: &str) -> String {
+    match noun.chars().next() {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => format!("an {noun}"),
+        _ => format!("a {noun}"),
+    }
 }
