@@ -34,6 +34,10 @@ pub(crate) const I8: ir::Type = types::I8;
 pub(crate) const I64: ir::Type = types::I64;
 pub(crate) const F64: ir::Type = types::F64;
 
+/// How many slots (pointers, counts) are loaded once ahead of the event loop and kept in
+/// registers or spill slots; more than the largest example kernel needs (the ADL query q8: 40).
+const EAGER_SLOTS: usize = 64;
+
 /// Memory accesses of the kernel are in bounds and aligned by construction.
 pub(crate) fn mem() -> MemFlagsData {
     MemFlagsData::trusted()
@@ -83,7 +87,6 @@ pub(crate) struct Translator<'a, 'f> {
     bases: Vec<Option<Value>>,
     pub event: Value,
     pub lp: Option<LoopCtx>,
-    cutflow: Vec<Variable>,
     pub fail: Block,
 }
 
@@ -122,7 +125,6 @@ pub(crate) fn translate(
         bases: vec![None; g.branches.len()],
         event: slots, // replaced in the event loop
         lp: None,
-        cutflow: Vec::new(),
         fail,
     };
     t.translate_chunk()?;
@@ -138,20 +140,19 @@ impl Translator<'_, '_> {
         let mut eager: Vec<usize> = vec![0, l.cutflow];
         eager.extend(&l.branch_data);
         eager.extend(l.branch_offsets.iter().flatten());
+        eager.extend(l.scratch.iter().map(|s| s.slot));
         eager.extend(&l.hist_sumw);
         eager.extend(l.hist_sumw2.iter().flatten());
-        eager.extend(l.scratch.iter().map(|s| s.slot));
+        // Values loaded here are live across the whole event loop; past a few dozen they
+        // only spill, and each adds to every block's live set, so register allocation grew
+        // quadratically with the number of histograms. The rest are loaded where used.
+        eager.truncate(EAGER_SLOTS);
         for s in eager {
             let v = self.load_slot(s);
             self.loaded.insert(s, v);
         }
-        let n_events = self.loaded[&0];
+        let n_events = self.slot_value(0)?;
         let zero = self.b.ins().iconst(I64, 0);
-        for _ in &self.g.regions {
-            let v = self.b.declare_var(I64);
-            self.b.def_var(v, zero);
-            self.cutflow.push(v);
-        }
         let ev = self.b.declare_var(I64);
         self.b.def_var(ev, zero);
         let (head, body, done) = (
@@ -180,7 +181,7 @@ impl Translator<'_, '_> {
                     self.bases[i] = Some(*v);
                     continue;
                 }
-                let offsets = self.loaded[&s];
+                let offsets = self.slot_value(s)?;
                 let a = self.index_addr(offsets, e, 4);
                 let v = self.b.ins().uload32(input(), a, 0);
                 self.bases[i] = Some(v);
@@ -210,13 +211,6 @@ impl Translator<'_, '_> {
         self.b.ins().jump(head, &[]);
 
         self.b.switch_to_block(done);
-        let cutflow = self.loaded[&l.cutflow];
-        for (r, var) in self.cutflow.clone().into_iter().enumerate() {
-            let c = self.b.use_var(var);
-            let old = self.b.ins().load(I64, mem(), cutflow, (r * 8) as i32);
-            let new = self.b.ins().iadd(old, c);
-            self.b.ins().store(mem(), new, cutflow, (r * 8) as i32);
-        }
         let ok = self.b.ins().iconst(types::I32, 0);
         self.b.ins().return_(&[ok]);
         self.b.switch_to_block(self.fail);
@@ -311,11 +305,19 @@ impl Translator<'_, '_> {
         self.b.ins().load(I64, mem(), self.slots, (slot * 8) as i32)
     }
 
-    pub fn slot_value(&self, slot: usize) -> Result<Value, CodegenError> {
-        self.loaded
-            .get(&slot)
-            .copied()
-            .ok_or_else(|| internal(format!("slot {slot} not loaded")))
+    /// A slot that no call changes while the kernel runs (not a table's): the value loaded
+    /// in the entry block, or past [`EAGER_SLOTS`] a load here.
+    pub fn slot_value(&mut self, slot: usize) -> Result<Value, CodegenError> {
+        if let Some(v) = self.loaded.get(&slot) {
+            return Ok(*v);
+        }
+        let at = i32::try_from(slot * 8)
+            .ok()
+            .filter(|_| slot < self.plan.layout.len)
+            .ok_or_else(|| internal(format!("slot {slot} out of range")))?;
+        // Read-only: loads of one slot on one path are merged into one.
+        let flags = MemFlagsData::trusted().with_readonly();
+        Ok(self.b.ins().load(I64, flags, self.slots, at))
     }
 
     /// `base + index * size`.
@@ -682,15 +684,20 @@ impl Translator<'_, '_> {
                 self.ev_vals[i] = Some(self.load_branch(branch.0 as usize, e)?);
             }
             NodeKind::CountRegion { region, mask } => {
+                // Counted in memory, not in a variable: a variable live across the whole
+                // event loop is threaded through every block as a block parameter, which
+                // made code size quadratic in the number of regions.
                 let m = self.val(*mask)?;
                 let m = self.b.ins().uextend(I64, m);
-                let var = *self
-                    .cutflow
-                    .get(region.0 as usize)
-                    .ok_or_else(|| internal("region out of range"))?;
-                let c = self.b.use_var(var);
+                let r = region.0 as usize;
+                if r >= self.g.regions.len() {
+                    return Err(internal("region out of range"));
+                }
+                let at = i32::try_from(r * 8).map_err(|_| unsupported(id, "this many regions"))?;
+                let counts = self.slot_value(l.cutflow)?;
+                let c = self.b.ins().load(I64, mem(), counts, at);
                 let c1 = self.b.ins().iadd(c, m);
-                self.b.def_var(var, c1);
+                self.b.ins().store(mem(), c1, counts, at);
             }
             NodeKind::Reduce {
                 op: ReduceOp::Count,
