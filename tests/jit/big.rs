@@ -10,10 +10,16 @@ use ana_compiler::{CompileOptions, compile};
 use ana_runtime::interp::Interpreter;
 use ana_runtime::root::{RootFile, Tree};
 
-/// `n` lets, `n` regions (every fourth nested in the one before) with one histogram each, and
-/// `n` histograms outside regions over reductions, a filter and a `first`.
+/// `n` lets, `n` regions (every fourth nested in the one before) with one histogram each,
+/// `n` histograms outside regions over reductions, filters, `first` and pairs defined once at
+/// the top (so that a kernel in parts reads them from its first part), and a table every 100.
 fn script(n: usize) -> String {
-    let mut s = String::from("let muons = Muon{pt, eta, phi, mass, charge}\n");
+    let mut s = String::from(
+        "let muons = Muon{pt, eta, phi, mass, charge}\n\
+         let good = muons[pt > 5]\n\
+         let zs = pairs(good)[p => p.0.charge != p.1.charge]\n\
+         let best = argmin(zs, p => abs(p.mass - 91.2))\n",
+    );
     for i in 0..n {
         let c = 1.0 + i as f64 / 7.0;
         let cut = (i % 40) as f64 * 2.5;
@@ -23,13 +29,19 @@ fn script(n: usize) -> String {
             _ => s += &format!("region r{i}: x{i} > {cut:?}\n"),
         }
         s += &format!("hist h{i} in r{i}: x{i} ~ Reg(50, 0, 200)\n");
-        let expr = match i % 4 {
+        let expr = match i % 7 {
             0 => format!("sum(muons.pt) * {c:?}"),
             1 => format!("max(muons.eta) + {c:?}"),
             2 => format!("count(muons[pt > {c:?}])"),
-            _ => format!("first(muons[pt > {c:?}]).phi"),
+            3 => format!("first(muons[pt > {c:?}]).phi"),
+            4 => format!("count(zs[p => p.mass > {c:?}])"),
+            5 => format!("best.mass * {c:?}"),
+            _ => format!("sum(good.pt) - {c:?}"),
         };
         s += &format!("hist g{i}: {expr} ~ Reg(50, -5, 100)\n");
+        if i % 100 == 99 {
+            s += &format!("table t{i} in r{i} {{ x = x{i}, m = best.mass }}\n");
+        }
     }
     s
 }
@@ -57,6 +69,9 @@ fn hundreds_of_regions_agree_with_the_interpreter() {
     let tree = tree();
     let (graph, kernel) = kernel(&tree, 300);
     assert_eq!(graph.regions.len(), 300);
+    // Big enough to be compiled in parts (`codegen/parts.rs`), so that their state is tested.
+    let functions = kernel.clif().matches("\nfunction ").count() + 1;
+    assert!(functions > 3, "{functions} functions");
     let interp = Interpreter::new(&graph);
     let (mut a, mut b) = (ChunkOutput::new(&graph), ChunkOutput::new(&graph));
     let n = tree.entries();

@@ -14,12 +14,13 @@
 )]
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     self, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Value, types,
 };
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_frontend::{FunctionBuilder, Variable};
 use cranelift_jit::JITModule;
 use cranelift_module::{Linkage, Module};
 
@@ -36,7 +37,7 @@ pub(crate) const F64: ir::Type = types::F64;
 
 /// How many slots (pointers, counts) are loaded once ahead of the event loop and kept in
 /// registers or spill slots; more than the largest example kernel needs (the ADL query q8: 40).
-const EAGER_SLOTS: usize = 64;
+pub(crate) const EAGER_SLOTS: usize = 64;
 
 /// Memory accesses of the kernel are in bounds and aligned by construction.
 pub(crate) fn mem() -> MemFlagsData {
@@ -88,54 +89,64 @@ pub(crate) struct Translator<'a, 'f> {
     pub event: Value,
     pub lp: Option<LoopCtx>,
     pub fail: Block,
+    /// The plan part this function emits, and the state buffer parts share (`parts.rs`).
+    part: usize,
+    state: Option<Value>,
 }
 
-/// Translate the whole graph into `func`.
-pub(crate) fn translate(
-    g: &Graph,
-    plan: &Plan,
-    module: &mut JITModule,
-    func: &mut ir::Function,
-    fctx: &mut FunctionBuilderContext,
-) -> Result<(), CodegenError> {
-    let ptr = I64;
-    func.signature.params.push(AbiParam::new(ptr));
-    func.signature.params.push(AbiParam::new(ptr));
-    func.signature.returns.push(AbiParam::new(types::I32));
-    let mut b = FunctionBuilder::new(func, fctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    let slots = b.block_params(entry)[0];
-    let ctx = b.block_params(entry)[1];
-    let fail = b.create_block();
-    let n = g.nodes.len();
-    let mut t = Translator {
-        g,
-        plan,
-        module,
-        b,
-        imports: HashMap::new(),
-        sin_cos: HashMap::new(),
-        slots,
-        ctx,
-        loaded: HashMap::new(),
-        ev_vals: vec![None; n],
-        counts: vec![None; n],
-        bases: vec![None; g.branches.len()],
-        event: slots, // replaced in the event loop
-        lp: None,
-        fail,
-    };
-    t.translate_chunk()?;
-    let config = t.module.target_config();
-    t.b.seal_all_blocks();
-    t.b.finalize(config);
-    Ok(())
+impl<'a, 'f> Translator<'a, 'f> {
+    /// A translator for a function whose entry block `b` has switched to, with the slot
+    /// array and run context at hand; `part` is the plan part it emits (0 when one function
+    /// does it all), `state` the per-event state buffer parts share.
+    #[expect(clippy::too_many_arguments, reason = "one constructor, called twice")]
+    pub(crate) fn new(
+        g: &'a Graph,
+        plan: &'a Plan,
+        module: &'a mut JITModule,
+        b: FunctionBuilder<'f>,
+        slots: Value,
+        ctx: Value,
+        part: usize,
+        state: Option<Value>,
+    ) -> Self {
+        let mut b = b;
+        let fail = b.create_block();
+        let n = g.nodes.len();
+        Translator {
+            g,
+            plan,
+            module,
+            b,
+            imports: HashMap::new(),
+            sin_cos: HashMap::new(),
+            slots,
+            ctx,
+            loaded: HashMap::new(),
+            ev_vals: vec![None; n],
+            counts: vec![None; n],
+            bases: vec![None; g.branches.len()],
+            event: slots, // replaced by `start_event`
+            lp: None,
+            fail,
+            part,
+            state,
+        }
+    }
+
+    /// Seal and finalize the function; its failure block returns 1.
+    pub(crate) fn finish(mut self) {
+        self.b.switch_to_block(self.fail);
+        let bad = self.b.ins().iconst(types::I32, 1);
+        self.b.ins().return_(&[bad]);
+        let config = self.module.target_config();
+        self.b.seal_all_blocks();
+        self.b.finalize(config);
+    }
 }
 
 impl Translator<'_, '_> {
-    fn translate_chunk(&mut self) -> Result<(), CodegenError> {
+    /// Load the slots that stay in registers (or spill slots) for the whole function.
+    pub(crate) fn load_eager(&mut self) {
         let l = &self.plan.layout;
         let mut eager: Vec<usize> = vec![0, l.cutflow];
         eager.extend(&l.branch_data);
@@ -151,22 +162,10 @@ impl Translator<'_, '_> {
             let v = self.load_slot(s);
             self.loaded.insert(s, v);
         }
-        let n_events = self.slot_value(0)?;
-        let zero = self.b.ins().iconst(I64, 0);
-        let ev = self.b.declare_var(I64);
-        self.b.def_var(ev, zero);
-        let (head, body, done) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.ins().jump(head, &[]);
-        self.b.switch_to_block(head);
-        let e = self.b.use_var(ev);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, e, n_events);
-        self.b.ins().brif(more, body, &[], done, &[]);
+    }
 
-        self.b.switch_to_block(body);
+    /// Begin event `e`: nothing computed yet, the jagged branches' first values located.
+    pub(crate) fn start_event(&mut self, e: Value) -> Result<(), CodegenError> {
         self.event = e;
         self.ev_vals.iter_mut().for_each(|v| *v = None);
         self.counts.iter_mut().for_each(|v| *v = None);
@@ -190,13 +189,22 @@ impl Translator<'_, '_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The plan's items `range`, for the current event.
+    pub(crate) fn emit_items(&mut self, range: Range<usize>) -> Result<(), CodegenError> {
         // Consecutive items under the same guard share one conditional block: one test and
         // branch per run of items, not per item (a dimuon candidate's dozen scalar steps).
         let (items, guards) = (&self.plan.items, &self.plan.guards);
-        let mut start = 0;
-        while start < items.len() {
+        let mut start = range.start;
+        while start < range.end {
             let guard = &guards[start];
-            let end = start + guards[start..].iter().take_while(|g| *g == guard).count();
+            let end = start
+                + guards[start..range.end]
+                    .iter()
+                    .take_while(|g| *g == guard)
+                    .count();
             if guard.is_empty() {
                 for item in &items[start..end] {
                     self.emit_item(item)?;
@@ -206,17 +214,44 @@ impl Translator<'_, '_> {
             }
             start = end;
         }
-        let e1 = self.b.ins().iadd_imm_s(e, 1);
-        self.b.def_var(ev, e1);
-        self.b.ins().jump(head, &[]);
-
-        self.b.switch_to_block(done);
-        let ok = self.b.ins().iconst(types::I32, 0);
-        self.b.ins().return_(&[ok]);
-        self.b.switch_to_block(self.fail);
-        let bad = self.b.ins().iconst(types::I32, 1);
-        self.b.ins().return_(&[bad]);
         Ok(())
+    }
+
+    /// Store this part's values that later parts read into the state buffer.
+    pub(crate) fn store_state(&mut self) -> Result<(), CodegenError> {
+        let parts = &self.plan.parts;
+        for (i, word) in parts.state.iter().enumerate() {
+            let Some(word) = word else { continue };
+            if parts.home[i] != self.part {
+                continue;
+            }
+            let v = if self.g.nodes[i].is_space() {
+                self.counts[i]
+            } else {
+                self.ev_vals[i]
+            };
+            let v = v.ok_or_else(|| internal(format!("part state: %{i} not computed")))?;
+            let state = self
+                .state
+                .ok_or_else(|| internal("part state: no buffer"))?;
+            self.b.ins().store(mem(), v, state, state_offset(*word)?);
+        }
+        Ok(())
+    }
+
+    /// The value (or space count) of `id` that an earlier part computed in this event.
+    fn from_state(&mut self, id: NodeId, ty: ir::Type) -> Result<Value, CodegenError> {
+        let i = id.0 as usize;
+        let parts = &self.plan.parts;
+        match (parts.state[i], self.state) {
+            (Some(word), Some(state)) if parts.home[i] < self.part => {
+                // Read-only here: loads of one word on one path are merged into one.
+                let flags = MemFlagsData::trusted().with_readonly();
+                let at = state_offset(word)?;
+                Ok(self.b.ins().load(ty, flags, state, at))
+            }
+            _ => Err(internal(format!("%{i} used before it is computed"))),
+        }
     }
 
     fn emit_item(&mut self, item: &Item) -> Result<(), CodegenError> {
@@ -378,9 +413,11 @@ impl Translator<'_, '_> {
         }
     }
 
-    pub fn count(&self, space: NodeId) -> Result<Value, CodegenError> {
-        self.counts[space.0 as usize]
-            .ok_or_else(|| internal(format!("count of %{} not computed yet", space.0)))
+    pub fn count(&mut self, space: NodeId) -> Result<Value, CodegenError> {
+        match self.counts[space.0 as usize] {
+            Some(n) => Ok(n),
+            None => self.from_state(space, I64),
+        }
     }
 
     pub fn missing(&mut self, ty: ScalarType) -> Value {
@@ -399,8 +436,13 @@ impl Translator<'_, '_> {
             return Ok(*v);
         }
         match self.g.node(id).shape {
-            Shape::Event => self.ev_vals[id.0 as usize]
-                .ok_or_else(|| internal(format!("%{} used before it is computed", id.0))),
+            Shape::Event => match self.ev_vals[id.0 as usize] {
+                Some(v) => Ok(v),
+                None => {
+                    let ty = clif_type(self.scalar(id)?);
+                    self.from_state(id, ty)
+                }
+            },
             Shape::Elem(s) => match &self.lp {
                 Some(lp) if lp.space == s => {
                     let i = lp.index;
@@ -1264,6 +1306,11 @@ impl Translator<'_, '_> {
             _ => return Err(unsupported(id, &format!("a cast from {from:?} to {to:?}"))),
         })
     }
+}
+
+/// Byte offset of state word `word`.
+fn state_offset(word: u32) -> Result<i32, CodegenError> {
+    i32::try_from(u64::from(word) * 8).map_err(|_| internal("part state too large"))
 }
 
 pub(crate) fn unsupported(id: NodeId, what: &str) -> CodegenError {
