@@ -36,6 +36,8 @@ mod chunk;
 mod functions;
 mod guard;
 mod lazy;
+mod loops;
+mod ops;
 mod parts;
 mod plan;
 mod runtime;
