@@ -113,3 +113,29 @@ fn kernel_size_grows_linearly_with_the_script() {
         "4 times the script, {ratio:.1} times the CLIF ({small} -> {big} lines)"
     );
 }
+
+/// Pointers loaded ahead of the event loop stay live across all of it: once one per
+/// histogram, which made register allocation quadratic in the number of histograms. At most
+/// 64 are; the others are loaded where they are used.
+#[test]
+fn few_pointers_are_loaded_ahead_of_the_event_loop() {
+    let tree = tree();
+    let opts = CompileOptions {
+        schema: Some(tree.schema()),
+        params: Vec::new(),
+    };
+    let mut source = String::from("let muons = Muon{pt, eta, phi, mass, charge}\n");
+    for i in 0..200 {
+        source += &format!("hist h{i}: sum(muons.pt) * {}.5 ~ Reg(50, 0, 100)\n", i + 1);
+    }
+    let graph = compile("hists", &source, &opts).expect("compiles").graph;
+    let kernel = Kernel::compile(&graph).expect("JIT compiles");
+    let clif = kernel.clif();
+    let entry = clif
+        .split("\nblock0")
+        .nth(1)
+        .and_then(|s| s.split("\nblock").next())
+        .expect("an entry block");
+    let loads = entry.matches("= load.i64").count();
+    assert!((10..=64).contains(&loads), "{loads} slots loaded ahead");
+}

@@ -325,7 +325,7 @@ impl Translator<'_, '_> {
     }
 
     /// The value (or space count) of `id` that an earlier part computed in this event.
-    pub(crate) fn from_state(&mut self, id: NodeId, ty: ir::Type) -> Result<Value, CodegenError> {
+    pub(crate) fn load_state(&mut self, id: NodeId, ty: ir::Type) -> Result<Value, CodegenError> {
         let i = id.0 as usize;
         let parts = &self.plan.parts;
         match (parts.state[i], self.state) {

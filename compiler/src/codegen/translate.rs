@@ -258,7 +258,7 @@ impl Translator<'_, '_> {
     pub fn count(&mut self, space: NodeId) -> Result<Value, CodegenError> {
         match self.counts[space.0 as usize] {
             Some(n) => Ok(n),
-            None => self.from_state(space, I64),
+            None => self.load_state(space, I64),
         }
     }
 
@@ -282,7 +282,7 @@ impl Translator<'_, '_> {
                 Some(v) => Ok(v),
                 None => {
                     let ty = clif_type(self.scalar(id)?);
-                    self.from_state(id, ty)
+                    self.load_state(id, ty)
                 }
             },
             Shape::Elem(s) => match &self.lp {
