@@ -12,6 +12,7 @@
     reason = "tests index freely: a panic is a test failure"
 )]
 
+mod big;
 mod random;
 mod scripts;
 

@@ -34,6 +34,8 @@ pub(crate) struct Prepared {
     pub slots: Vec<u64>,
     /// Backing store of every scratch buffer (the slots point into it).
     pub scratch: Vec<u64>,
+    /// The per-event state buffer of a kernel in parts (its slot points to it).
+    pub state: Vec<u64>,
     pub tables: Vec<TableRun>,
 }
 
@@ -347,6 +349,12 @@ pub(crate) fn prepare(
         slots[s.slot] = scratch.as_mut_ptr().wrapping_add(at) as u64;
         at += caps[s.space.0 as usize] as usize;
     }
+    let mut state: Vec<u64> = Vec::new();
+    state
+        .try_reserve_exact(layout.state_words)
+        .map_err(|_| err(None, "not enough memory for the kernel's state"))?;
+    state.resize(layout.state_words, 0);
+    slots[layout.state] = state.as_mut_ptr() as u64;
     if out.hists.len() != graph.hists.len() || out.tables.len() != graph.tables.len() {
         return Err(err(None, "the output does not match the graph"));
     }
@@ -399,6 +407,7 @@ pub(crate) fn prepare(
     Ok(Prepared {
         slots,
         scratch,
+        state,
         tables,
     })
 }

@@ -7,7 +7,7 @@
 //! [`Kernel::compile`] fail with [`CodegenError::Unsupported`], never produce wrong code.
 //!
 //! # Code shape
-//! One function per script: a loop over the chunk's events; in it, the plan's items
+//! One function per script (`functions.rs`): a loop over the chunk's events; in it, the plan's items
 //! (`plan.rs`) in order: event-level values as SSA values, and loops over a space's elements
 //! with reductions, `first`/argmin/argmax kept in registers (cranelift variables). Element
 //! values that are read again later are stored in per-chunk scratch buffers (one word per
@@ -16,6 +16,10 @@
 //! combinations, cross products and concatenations by small helpers in `runtime.rs`).
 //! References (`Ref`) are per-event element indices. Histogram bin search is inlined
 //! (`sinks.rs`); no heap allocation and no dynamic dispatch happen per event or object.
+//! A big script (over `parts::PART_NODES` scheduled nodes) is split into part functions of
+//! bounded size that the event loop calls in turn, so that register allocation, superlinear
+//! in a function's size, stays linear in the script; values one part computes and later parts
+//! read go through a per-event state buffer (`parts.rs`).
 //!
 //! # Runtime ABI
 //! `extern "C" fn kernel(slots: *mut u64, ctx: *mut c_void) -> i32` returns 0, or 1 when a
@@ -23,13 +27,18 @@
 //! compile time: slot 0 the number of events; per branch its data pointer (and offsets
 //! pointer when jagged); per histogram its `sumw` (and `sumw2`) pointer; the cutflow counts
 //! pointer; one pointer per scratch buffer; per table its row count, capacity and column
-//! pointers (one `u64` word per row; the value in the low bytes, little-endian). When a
+//! pointers (one `u64` word per row; the value in the low bytes, little-endian); the state
+//! buffer's pointer. When a
 //! table is full the kernel calls `ana_table_grow(ctx, table)`, which reallocates and
 //! rewrites that table's slots. `ctx` points at `chunk::RunCtx`.
 
 mod chunk;
+mod functions;
 mod guard;
 mod lazy;
+mod loops;
+mod ops;
+mod parts;
 mod plan;
 mod runtime;
 mod sinks;
@@ -40,7 +49,7 @@ use cranelift_frontend::FunctionBuilderContext;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{Linkage, Module, default_libcall_names};
+use cranelift_module::{Module, default_libcall_names};
 
 use crate::abi::{ChunkInput, ChunkOutput, Engine, EngineError};
 use crate::graph::{Graph, InvalidGraph};
@@ -132,13 +141,17 @@ impl Kernel {
         let mut ctx = module.make_context();
         let mut fctx = FunctionBuilderContext::new();
         let result = (|| {
-            translate::translate(graph, &plan, &mut module, &mut ctx.func, &mut fctx)?;
-            let clif = ctx.func.display().to_string();
-            let id = module
-                .declare_function("ana_kernel", Linkage::Export, &ctx.func.signature)
-                .map_err(|e| cl(&e))?;
-            module.define_function(id, &mut ctx).map_err(|e| cl(&e))?;
-            module.clear_context(&mut ctx);
+            let funcs = functions::translate(graph, &plan, &mut module, &mut fctx)?;
+            let mut clif = String::new();
+            let mut entry = None;
+            for (id, func) in funcs {
+                clif += &func.display().to_string();
+                ctx.func = func;
+                module.define_function(id, &mut ctx).map_err(|e| cl(&e))?;
+                module.clear_context(&mut ctx);
+                entry = Some(id);
+            }
+            let id = entry.ok_or_else(|| CodegenError::Internal("no kernel function".into()))?;
             module.finalize_definitions().map_err(|e| cl(&e))?;
             Ok((id, clif))
         })();
@@ -197,6 +210,7 @@ impl Engine for Kernel {
         let status =
             unsafe { (self.entry)(run.slots, (&mut run as *mut chunk::RunCtx<'_>).cast()) };
         drop(prepared.scratch);
+        drop(prepared.state);
         if status != 0 {
             return Err(EngineError {
                 branch: None,

@@ -67,6 +67,10 @@ pub(crate) struct Layout {
     /// Per `Sort` node: the scratch buffer of its keys.
     pub sort_keys: Vec<Option<usize>>,
     pub tables: Vec<TableSlots>,
+    /// The slot of the per-event state buffer's pointer, and its size in words (`parts.rs`:
+    /// values one part of a big kernel computes and later parts read).
+    pub state: usize,
+    pub state_words: usize,
 }
 
 /// A scratch buffer: its slot, and the space whose per-event element count sizes it.
@@ -93,6 +97,8 @@ pub(crate) struct Plan {
     pub layout: Layout,
     /// Element work done on one side of a condition only (see `lazy`).
     pub lazy: super::lazy::Lazy,
+    /// The items split into functions of bounded size (see `parts`).
+    pub parts: super::parts::Parts,
 }
 
 /// Where `id` is computed.
@@ -143,7 +149,7 @@ pub(crate) fn place(graph: &Graph, id: NodeId) -> Place {
 
 /// The scheduled nodes that `id` needs, looking through views (a view is read on demand, so
 /// what it needs is what its reader needs).
-fn needs(graph: &Graph, places: &[Place], id: NodeId, out: &mut Vec<NodeId>) {
+pub(crate) fn needs(graph: &Graph, places: &[Place], id: NodeId, out: &mut Vec<NodeId>) {
     let node = graph.node(id);
     let mut direct = node.operands();
     if let Shape::Elem(s) = node.shape {
@@ -241,14 +247,17 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan, CodegenError> {
     }
     close(&mut open, &mut items);
     let stored = stored(graph, &items);
-    let layout = layout(graph, &places, &stored)?;
+    let mut layout = layout(graph, &places, &stored)?;
     let guards = super::guard::guards(graph, &places, &items);
     let lazy = super::lazy::lazy(graph, &items, &stored);
+    let parts = super::parts::parts(graph, &places, &items, &guards);
+    layout.state_words = parts.words;
     Ok(Plan {
         items,
         guards,
         layout,
         lazy,
+        parts,
     })
 }
 
@@ -349,6 +358,7 @@ fn layout(graph: &Graph, places: &[Place], stored: &[bool]) -> Result<Layout, Co
             columns: t.columns.iter().map(|_| slot()).collect(),
         });
     }
+    l.state = slot();
     l.len = next;
     Ok(l)
 }

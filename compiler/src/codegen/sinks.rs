@@ -42,12 +42,14 @@ impl Translator<'_, '_> {
         if spec.axes.len() != values.len() || values.is_empty() {
             return Err(unsupported(id, "a fill whose values do not match the axes"));
         }
-        let sumw = self.slot_value(plan.layout.hist_sumw[h])?;
-        let sumw2 = match plan.layout.hist_sumw2[h] {
-            Some(s) => Some(self.slot_value(s)?),
-            None => None,
-        };
         let body = |t: &mut Self| -> Result<(), CodegenError> {
+            // Inside the region's branch: a pointer beyond the eager slots is loaded only
+            // in events that fill.
+            let sumw = t.slot_value(plan.layout.hist_sumw[h])?;
+            let sumw2 = match plan.layout.hist_sumw2[h] {
+                Some(s) => Some(t.slot_value(s)?),
+                None => None,
+            };
             let mut index: Option<Value> = None;
             for (axis, &v) in spec.axes.iter().zip(values) {
                 let x = t.val(v)?;

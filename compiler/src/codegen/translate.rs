@@ -1,7 +1,9 @@
-//! Graph → CLIF: the body of the kernel function, one `translate_*`/`emit_*` per node kind.
+//! Graph → CLIF: the plan's items in a function that `functions.rs` set up: event-level
+//! nodes, runs of items under a guard, value nodes, element reads; element loops are in
+//! `loops.rs`, scalar operators in `ops.rs`, sinks in `sinks.rs`.
 //!
-//! Input: the graph and its [`Plan`]. Output: the kernel `fn(slots: *mut u64, ctx: *mut
-//! c_void) -> i32` in a cranelift `Function` (see `codegen/mod.rs` for the ABI).
+//! Input: the graph and its [`Plan`]. Output: the items' code in the current function (see
+//! `codegen/mod.rs` for the ABI).
 //! Invariant: every memory access is in bounds given the slot contents `chunk.rs` sets up
 //! (element indices below the space's count, counts below the scratch capacity); nodes are
 //! emitted in plan order so each operand's SSA value dominates its uses.
@@ -15,19 +17,19 @@
 
 use std::collections::HashMap;
 
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     self, AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Value, types,
 };
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_frontend::FunctionBuilder;
 use cranelift_jit::JITModule;
 use cranelift_module::{Linkage, Module};
 
 use super::CodegenError;
 use super::plan::{Item, Plan};
 use crate::graph::{
-    BinaryOp, Counter, Graph, Literal, NodeId, NodeKind, PhysType, PickOp, ReduceOp, ScalarType,
-    Shape, Type, UnaryOp,
+    Counter, Graph, Literal, NodeId, NodeKind, PhysType, PickOp, ReduceOp, ScalarType, Shape, Type,
+    UnaryOp,
 };
 
 pub(crate) const I8: ir::Type = types::I8;
@@ -67,165 +69,30 @@ pub(crate) struct Translator<'a, 'f> {
     pub plan: &'a Plan,
     pub module: &'a mut JITModule,
     pub b: FunctionBuilder<'f>,
-    imports: HashMap<&'static str, FuncRef>,
+    pub(crate) imports: HashMap<&'static str, FuncRef>,
     /// `sin_cos` results by operand node and the block that computed them (an operand
     /// read twice is two loads, so two SSA values: the node identifies it).
-    sin_cos: HashMap<(NodeId, Block), (Value, Value)>,
+    pub(crate) sin_cos: HashMap<(NodeId, Block), (Value, Value)>,
     pub slots: Value,
     pub ctx: Value,
     /// Slot values loaded once in the entry block (pointers that never change).
-    loaded: HashMap<usize, Value>,
+    pub(crate) loaded: HashMap<usize, Value>,
     /// Per node: its value in the current event (event-level nodes, loop results).
     pub ev_vals: Vec<Option<Value>>,
     /// Per space node: its element count in the current event.
     pub counts: Vec<Option<Value>>,
     /// Per jagged branch: `offsets[e]`, the first value of the current event.
-    bases: Vec<Option<Value>>,
+    pub(crate) bases: Vec<Option<Value>>,
     pub event: Value,
     pub lp: Option<LoopCtx>,
-    cutflow: Vec<Variable>,
     pub fail: Block,
-}
-
-/// Translate the whole graph into `func`.
-pub(crate) fn translate(
-    g: &Graph,
-    plan: &Plan,
-    module: &mut JITModule,
-    func: &mut ir::Function,
-    fctx: &mut FunctionBuilderContext,
-) -> Result<(), CodegenError> {
-    let ptr = I64;
-    func.signature.params.push(AbiParam::new(ptr));
-    func.signature.params.push(AbiParam::new(ptr));
-    func.signature.returns.push(AbiParam::new(types::I32));
-    let mut b = FunctionBuilder::new(func, fctx);
-    let entry = b.create_block();
-    b.append_block_params_for_function_params(entry);
-    b.switch_to_block(entry);
-    let slots = b.block_params(entry)[0];
-    let ctx = b.block_params(entry)[1];
-    let fail = b.create_block();
-    let n = g.nodes.len();
-    let mut t = Translator {
-        g,
-        plan,
-        module,
-        b,
-        imports: HashMap::new(),
-        sin_cos: HashMap::new(),
-        slots,
-        ctx,
-        loaded: HashMap::new(),
-        ev_vals: vec![None; n],
-        counts: vec![None; n],
-        bases: vec![None; g.branches.len()],
-        event: slots, // replaced in the event loop
-        lp: None,
-        cutflow: Vec::new(),
-        fail,
-    };
-    t.translate_chunk()?;
-    let config = t.module.target_config();
-    t.b.seal_all_blocks();
-    t.b.finalize(config);
-    Ok(())
+    /// The plan part this function emits, and the state buffer parts share (`parts.rs`).
+    pub(crate) part: usize,
+    pub(crate) state: Option<Value>,
 }
 
 impl Translator<'_, '_> {
-    fn translate_chunk(&mut self) -> Result<(), CodegenError> {
-        let l = &self.plan.layout;
-        let mut eager: Vec<usize> = vec![0, l.cutflow];
-        eager.extend(&l.branch_data);
-        eager.extend(l.branch_offsets.iter().flatten());
-        eager.extend(&l.hist_sumw);
-        eager.extend(l.hist_sumw2.iter().flatten());
-        eager.extend(l.scratch.iter().map(|s| s.slot));
-        for s in eager {
-            let v = self.load_slot(s);
-            self.loaded.insert(s, v);
-        }
-        let n_events = self.loaded[&0];
-        let zero = self.b.ins().iconst(I64, 0);
-        for _ in &self.g.regions {
-            let v = self.b.declare_var(I64);
-            self.b.def_var(v, zero);
-            self.cutflow.push(v);
-        }
-        let ev = self.b.declare_var(I64);
-        self.b.def_var(ev, zero);
-        let (head, body, done) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.ins().jump(head, &[]);
-        self.b.switch_to_block(head);
-        let e = self.b.use_var(ev);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, e, n_events);
-        self.b.ins().brif(more, body, &[], done, &[]);
-
-        self.b.switch_to_block(body);
-        self.event = e;
-        self.ev_vals.iter_mut().for_each(|v| *v = None);
-        self.counts.iter_mut().for_each(|v| *v = None);
-        // Branches loaded in the same collection have equal offsets (`chunk::prepare` checks
-        // each against the collection's counts), so one load of `offsets[e]` serves them all.
-        let mut by_space: HashMap<NodeId, Value> = HashMap::new();
-        let shared = self.shared_offsets();
-        for (i, br) in self.g.branches.iter().enumerate() {
-            self.bases[i] = None;
-            if let (true, Some(s)) = (br.jagged, self.plan.layout.branch_offsets[i]) {
-                if let Some(v) = shared[i].and_then(|sp| by_space.get(&sp)) {
-                    self.bases[i] = Some(*v);
-                    continue;
-                }
-                let offsets = self.loaded[&s];
-                let a = self.index_addr(offsets, e, 4);
-                let v = self.b.ins().uload32(input(), a, 0);
-                self.bases[i] = Some(v);
-                if let Some(sp) = shared[i] {
-                    by_space.insert(sp, v);
-                }
-            }
-        }
-        // Consecutive items under the same guard share one conditional block: one test and
-        // branch per run of items, not per item (a dimuon candidate's dozen scalar steps).
-        let (items, guards) = (&self.plan.items, &self.plan.guards);
-        let mut start = 0;
-        while start < items.len() {
-            let guard = &guards[start];
-            let end = start + guards[start..].iter().take_while(|g| *g == guard).count();
-            if guard.is_empty() {
-                for item in &items[start..end] {
-                    self.emit_item(item)?;
-                }
-            } else {
-                self.emit_guarded(&items[start..end], guard)?;
-            }
-            start = end;
-        }
-        let e1 = self.b.ins().iadd_imm_s(e, 1);
-        self.b.def_var(ev, e1);
-        self.b.ins().jump(head, &[]);
-
-        self.b.switch_to_block(done);
-        let cutflow = self.loaded[&l.cutflow];
-        for (r, var) in self.cutflow.clone().into_iter().enumerate() {
-            let c = self.b.use_var(var);
-            let old = self.b.ins().load(I64, mem(), cutflow, (r * 8) as i32);
-            let new = self.b.ins().iadd(old, c);
-            self.b.ins().store(mem(), new, cutflow, (r * 8) as i32);
-        }
-        let ok = self.b.ins().iconst(types::I32, 0);
-        self.b.ins().return_(&[ok]);
-        self.b.switch_to_block(self.fail);
-        let bad = self.b.ins().iconst(types::I32, 1);
-        self.b.ins().return_(&[bad]);
-        Ok(())
-    }
-
-    fn emit_item(&mut self, item: &Item) -> Result<(), CodegenError> {
+    pub(crate) fn emit_item(&mut self, item: &Item) -> Result<(), CodegenError> {
         match item {
             Item::Event(id) => self.emit_event(*id),
             Item::Loop { space, nodes } => self.emit_loop(*space, nodes),
@@ -234,7 +101,11 @@ impl Translator<'_, '_> {
 
     /// `if all(guard) { items }`: when the guard fails, the items' event values are "missing"
     /// and their spaces empty (nothing that matters reads them then: see `guard`).
-    fn emit_guarded(&mut self, items: &[Item], guard: &[NodeId]) -> Result<(), CodegenError> {
+    pub(crate) fn emit_guarded(
+        &mut self,
+        items: &[Item],
+        guard: &[NodeId],
+    ) -> Result<(), CodegenError> {
         let mut cond = self.val(guard[0])?;
         for a in &guard[1..] {
             let v = self.val(*a)?;
@@ -290,7 +161,7 @@ impl Translator<'_, '_> {
     }
 
     /// Per branch: the space all of its element loads are in, when there is exactly one.
-    fn shared_offsets(&self) -> Vec<Option<NodeId>> {
+    pub(crate) fn shared_offsets(&self) -> Vec<Option<NodeId>> {
         let mut spaces: Vec<Option<Option<NodeId>>> = vec![None; self.g.branches.len()];
         for node in &self.g.nodes {
             if let NodeKind::LoadElem { branch, space } = &node.kind {
@@ -311,11 +182,19 @@ impl Translator<'_, '_> {
         self.b.ins().load(I64, mem(), self.slots, (slot * 8) as i32)
     }
 
-    pub fn slot_value(&self, slot: usize) -> Result<Value, CodegenError> {
-        self.loaded
-            .get(&slot)
-            .copied()
-            .ok_or_else(|| internal(format!("slot {slot} not loaded")))
+    /// A slot that no call changes while the kernel runs (not a table's): the value loaded
+    /// in the entry block, or past `functions::EAGER_SLOTS` a load here.
+    pub fn slot_value(&mut self, slot: usize) -> Result<Value, CodegenError> {
+        if let Some(v) = self.loaded.get(&slot) {
+            return Ok(*v);
+        }
+        let at = i32::try_from(slot * 8)
+            .ok()
+            .filter(|_| slot < self.plan.layout.len)
+            .ok_or_else(|| internal(format!("slot {slot} out of range")))?;
+        // Read-only: loads of one slot on one path are merged into one.
+        let flags = MemFlagsData::trusted().with_readonly();
+        Ok(self.b.ins().load(I64, flags, self.slots, at))
     }
 
     /// `base + index * size`.
@@ -342,7 +221,7 @@ impl Translator<'_, '_> {
     }
 
     /// The function `name` of the runtime, declared on first use.
-    fn import(
+    pub(crate) fn import(
         &mut self,
         name: &'static str,
         params: &[ir::Type],
@@ -376,9 +255,11 @@ impl Translator<'_, '_> {
         }
     }
 
-    pub fn count(&self, space: NodeId) -> Result<Value, CodegenError> {
-        self.counts[space.0 as usize]
-            .ok_or_else(|| internal(format!("count of %{} not computed yet", space.0)))
+    pub fn count(&mut self, space: NodeId) -> Result<Value, CodegenError> {
+        match self.counts[space.0 as usize] {
+            Some(n) => Ok(n),
+            None => self.load_state(space, I64),
+        }
     }
 
     pub fn missing(&mut self, ty: ScalarType) -> Value {
@@ -397,8 +278,13 @@ impl Translator<'_, '_> {
             return Ok(*v);
         }
         match self.g.node(id).shape {
-            Shape::Event => self.ev_vals[id.0 as usize]
-                .ok_or_else(|| internal(format!("%{} used before it is computed", id.0))),
+            Shape::Event => match self.ev_vals[id.0 as usize] {
+                Some(v) => Ok(v),
+                None => {
+                    let ty = clif_type(self.scalar(id)?);
+                    self.load_state(id, ty)
+                }
+            },
             Shape::Elem(s) => match &self.lp {
                 Some(lp) if lp.space == s => {
                     let i = lp.index;
@@ -529,86 +415,6 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
-    /// The pairs (a, b), a < b, of `0..n` in lexicographic order into the space's two parent
-    /// buffers, inline: for the usual event with a few objects, a call to a helper cost more
-    /// than the loop (`ana_combinations` does the same for triples).
-    fn emit_pairs(&mut self, id: usize, n: Value) -> Result<(), CodegenError> {
-        let l = &self.plan.layout;
-        let (Some(&p0), Some(&p1)) = (l.parents[id].first(), l.parents[id].get(1)) else {
-            return Err(internal("pairs without two parent buffers"));
-        };
-        let out0 = self.slot_value(l.scratch[p0].slot)?;
-        let out1 = self.slot_value(l.scratch[p1].slot)?;
-        let c = self.b.declare_var(I64);
-        let zero = self.b.ins().iconst(I64, 0);
-        self.b.def_var(c, zero);
-        self.emit_for(n, |t, a| {
-            let a1 = t.b.ins().iadd_imm_s(a, 1);
-            let rest = t.b.ins().isub(n, a1);
-            t.emit_for(rest, |t, j| {
-                let b = t.b.ins().iadd(a1, j);
-                let k = t.b.use_var(c);
-                // k < C(n, 2), the buffers' capacity (`chunk::prepare`).
-                t.store_member_pair([out0, out1], k, [a, b]);
-                let k1 = t.b.ins().iadd_imm_s(k, 1);
-                t.b.def_var(c, k1);
-                Ok(())
-            })
-        })?;
-        self.counts[id] = Some(self.b.use_var(c));
-        Ok(())
-    }
-
-    /// The pairs (a, b) of `0..n0` x `0..n1`, a-major, into `out0`/`out1` (capacity
-    /// n0 n1, `chunk::prepare`); returns their number. Inline, as for `emit_pairs`.
-    fn emit_cartesian(
-        &mut self,
-        n0: Value,
-        n1: Value,
-        out0: Value,
-        out1: Value,
-    ) -> Result<Value, CodegenError> {
-        self.emit_for(n0, |t, a| {
-            let row = t.b.ins().imul(a, n1);
-            t.emit_for(n1, |t, b| {
-                let k = t.b.ins().iadd(row, b);
-                t.store_member_pair([out0, out1], k, [a, b]);
-                Ok(())
-            })
-        })?;
-        Ok(self.b.ins().imul(n0, n1))
-    }
-
-    /// The elements of two collections one after the other: element k is (k, -1) for
-    /// k < n0, then (-1, k - n0); capacity n0 + n1 (`chunk::prepare`).
-    fn emit_concat(
-        &mut self,
-        n0: Value,
-        n1: Value,
-        out0: Value,
-        out1: Value,
-    ) -> Result<Value, CodegenError> {
-        let none = self.b.ins().iconst(I64, -1);
-        self.emit_for(n0, |t, a| {
-            t.store_member_pair([out0, out1], a, [a, none]);
-            Ok(())
-        })?;
-        self.emit_for(n1, |t, b| {
-            let k = t.b.ins().iadd(n0, b);
-            t.store_member_pair([out0, out1], k, [none, b]);
-            Ok(())
-        })?;
-        Ok(self.b.ins().iadd(n0, n1))
-    }
-
-    /// Element `k` of a two-member space: its member indices into the parent buffers.
-    fn store_member_pair(&mut self, out: [Value; 2], k: Value, members: [Value; 2]) {
-        for (buf, m) in out.into_iter().zip(members) {
-            let at = self.index_addr(buf, k, 8);
-            self.b.ins().store(mem(), m, at, 0);
-        }
-    }
-
     // ---- event-level nodes ----
 
     fn emit_event(&mut self, id: NodeId) -> Result<(), CodegenError> {
@@ -682,15 +488,20 @@ impl Translator<'_, '_> {
                 self.ev_vals[i] = Some(self.load_branch(branch.0 as usize, e)?);
             }
             NodeKind::CountRegion { region, mask } => {
+                // Counted in memory, not in a variable: a variable live across the whole
+                // event loop is threaded through every block as a block parameter, which
+                // made code size quadratic in the number of regions.
                 let m = self.val(*mask)?;
                 let m = self.b.ins().uextend(I64, m);
-                let var = *self
-                    .cutflow
-                    .get(region.0 as usize)
-                    .ok_or_else(|| internal("region out of range"))?;
-                let c = self.b.use_var(var);
+                let r = region.0 as usize;
+                if r >= self.g.regions.len() {
+                    return Err(internal("region out of range"));
+                }
+                let at = i32::try_from(r * 8).map_err(|_| unsupported(id, "this many regions"))?;
+                let counts = self.slot_value(l.cutflow)?;
+                let c = self.b.ins().load(I64, mem(), counts, at);
                 let c1 = self.b.ins().iadd(c, m);
-                self.b.def_var(var, c1);
+                self.b.ins().store(mem(), c1, counts, at);
             }
             NodeKind::Reduce {
                 op: ReduceOp::Count,
@@ -735,250 +546,8 @@ impl Translator<'_, '_> {
         Ok(())
     }
 
-    // ---- element loops ----
-
-    fn emit_loop(&mut self, space: NodeId, nodes: &[NodeId]) -> Result<(), CodegenError> {
-        let n = self.count(space)?;
-        // Accumulators, defined before the loop.
-        let mut accs: HashMap<NodeId, (Variable, Option<Variable>)> = HashMap::new();
-        for &id in nodes {
-            if let Some(acc) = self.init_acc(id)? {
-                accs.insert(id, acc);
-            }
-        }
-        let outer = self.lp.take();
-        self.emit_for(n, |t, i| {
-            t.lp = Some(LoopCtx {
-                space,
-                index: i,
-                vals: HashMap::new(),
-            });
-            for &id in nodes {
-                if !t.plan.lazy.deferred.contains(&id) {
-                    t.emit_in_loop(id, accs.get(&id).copied())?;
-                }
-            }
-            Ok(())
-        })?;
-        self.lp = outer;
-        for &id in nodes {
-            let i = id.0 as usize;
-            let l = &self.plan.layout;
-            match &self.g.node(id).kind {
-                NodeKind::Filter { .. } => {
-                    self.counts[i] = accs.get(&id).map(|a| self.b.use_var(a.0))
-                }
-                NodeKind::Reduce { .. } | NodeKind::Pick { .. } => {
-                    self.ev_vals[i] = accs.get(&id).map(|a| self.b.use_var(a.0))
-                }
-                NodeKind::Sort {
-                    key, descending, ..
-                } => {
-                    let keys = self.slot_value(
-                        l.scratch[l.sort_keys[i].ok_or_else(|| internal("sort keys"))?].slot,
-                    )?;
-                    let out = self.slot_value(l.scratch[l.parents[i][0]].slot)?;
-                    let desc = self.b.ins().iconst(I8, i64::from(*descending));
-                    let name = match self.scalar(*key)? {
-                        ScalarType::Float => "ana_sort_f64",
-                        ScalarType::Int => "ana_sort_i64",
-                        _ => return Err(unsupported(id, "sorting by a key that is not a number")),
-                    };
-                    self.call(name, &[I64, I64, I8, I64], None, &[keys, n, desc, out])?;
-                    self.counts[i] = Some(n);
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn init_acc(
-        &mut self,
-        id: NodeId,
-    ) -> Result<Option<(Variable, Option<Variable>)>, CodegenError> {
-        let node = self.g.node(id);
-        let (ty, init) = match &node.kind {
-            NodeKind::Filter { .. } => (I64, self.b.ins().iconst(I64, 0)),
-            NodeKind::Reduce { op, .. } => {
-                let ty = self.scalar(id)?;
-                (clif_type(ty), self.reduce_init(id, *op, ty)?)
-            }
-            NodeKind::Pick {
-                op: PickOp::ArgMin { key } | PickOp::ArgMax { key },
-                ..
-            } => {
-                let kt = clif_type(self.scalar(*key)?);
-                let best = self.b.declare_var(I64);
-                let none = self.b.ins().iconst(I64, -1);
-                self.b.def_var(best, none);
-                let k = self.b.declare_var(kt);
-                let z = if kt == F64 {
-                    self.b.ins().f64const(0.0)
-                } else {
-                    self.b.ins().iconst(kt, 0)
-                };
-                self.b.def_var(k, z);
-                return Ok(Some((best, Some(k))));
-            }
-            _ => return Ok(None),
-        };
-        let v = self.b.declare_var(ty);
-        self.b.def_var(v, init);
-        Ok(Some((v, None)))
-    }
-
-    pub fn reduce_init(
-        &mut self,
-        id: NodeId,
-        op: ReduceOp,
-        ty: ScalarType,
-    ) -> Result<Value, CodegenError> {
-        Ok(match (op, ty) {
-            (ReduceOp::Count | ReduceOp::Sum, ScalarType::Int) => self.b.ins().iconst(I64, 0),
-            (ReduceOp::Sum, ScalarType::Float) => self.b.ins().f64const(0.0),
-            (ReduceOp::Min | ReduceOp::Max, ScalarType::Float) => self.b.ins().f64const(f64::NAN),
-            (ReduceOp::Any, ScalarType::Bool) => self.b.ins().iconst(I8, 0),
-            (ReduceOp::All, ScalarType::Bool) => self.b.ins().iconst(I8, 1),
-            _ => return Err(unsupported(id, &format!("reduction {op:?} to {ty:?}"))),
-        })
-    }
-
-    /// `acc` folded with `v`; `first` says whether `v` is the list's first element.
-    pub fn reduce_step(&mut self, op: ReduceOp, acc: Value, v: Value, first: Value) -> Value {
-        let float = self.b.func.dfg.value_type(acc) == F64;
-        let ins = self.b.ins();
-        match op {
-            ReduceOp::Count => ins.iadd_imm_s(acc, 1),
-            ReduceOp::Sum if float => ins.fadd(acc, v),
-            ReduceOp::Sum => ins.iadd(acc, v),
-            ReduceOp::Min | ReduceOp::Max => {
-                let m = if op == ReduceOp::Min {
-                    ins.fmin(acc, v)
-                } else {
-                    ins.fmax(acc, v)
-                };
-                self.b.ins().select(first, v, m)
-            }
-            ReduceOp::Any => ins.bor(acc, v),
-            ReduceOp::All => ins.band(acc, v),
-        }
-    }
-
-    pub(crate) fn emit_in_loop(
-        &mut self,
-        id: NodeId,
-        acc: Option<(Variable, Option<Variable>)>,
-    ) -> Result<(), CodegenError> {
-        let node = self.g.node(id);
-        let i = self
-            .lp
-            .as_ref()
-            .map(|lp| lp.index)
-            .ok_or_else(|| internal("no loop"))?;
-        let l = &self.plan.layout;
-        let acc_var = || {
-            acc.map(|a| a.0)
-                .ok_or_else(|| internal("accumulator missing"))
-        };
-        match &node.kind {
-            NodeKind::Filter { mask, .. } => {
-                let var = acc_var()?;
-                let m = self.val(*mask)?;
-                let c = self.b.use_var(var);
-                let out = self.slot_value(l.scratch[l.parents[id.0 as usize][0]].slot)?;
-                // Write unconditionally (c <= i < capacity), advance only when kept.
-                let a = self.index_addr(out, c, 8);
-                self.b.ins().store(mem(), i, a, 0);
-                let m = self.b.ins().uextend(I64, m);
-                let c1 = self.b.ins().iadd(c, m);
-                self.b.def_var(var, c1);
-            }
-            NodeKind::Sort { key, .. } => {
-                let k = self.val(*key)?;
-                let buf = l.sort_keys[id.0 as usize].ok_or_else(|| internal("sort keys"))?;
-                let p = self.slot_value(l.scratch[buf].slot)?;
-                let a = self.index_addr(p, i, 8);
-                self.b.ins().store(mem(), k, a, 0);
-            }
-            NodeKind::Reduce { op, value, .. } => {
-                let var = acc_var()?;
-                let v = match value {
-                    Some(v) => self.val(*v)?,
-                    None => i,
-                };
-                let a = self.b.use_var(var);
-                let first = self.b.ins().icmp_imm_s(IntCC::Equal, i, 0);
-                let a1 = self.reduce_step(*op, a, v, first);
-                self.b.def_var(var, a1);
-            }
-            NodeKind::Pick {
-                op: PickOp::ArgMin { key } | PickOp::ArgMax { key },
-                ..
-            } => {
-                let (best, bk) = match acc {
-                    Some((b, Some(k))) => (b, k),
-                    _ => return Err(internal("argmin accumulators missing")),
-                };
-                let min = matches!(
-                    node.kind,
-                    NodeKind::Pick {
-                        op: PickOp::ArgMin { .. },
-                        ..
-                    }
-                );
-                let k = self.val(*key)?;
-                let (bi, bkv) = (self.b.use_var(best), self.b.use_var(bk));
-                let none = self.b.ins().icmp_imm_s(IntCC::Equal, bi, -1);
-                let take = if self.b.func.dfg.value_type(k) == F64 {
-                    let better = self.b.ins().fcmp(
-                        if min {
-                            FloatCC::LessThan
-                        } else {
-                            FloatCC::GreaterThan
-                        },
-                        k,
-                        bkv,
-                    );
-                    let t = self.b.ins().bor(none, better);
-                    let ordered = self.b.ins().fcmp(FloatCC::Ordered, k, k);
-                    self.b.ins().band(t, ordered)
-                } else {
-                    let cc = if min {
-                        IntCC::SignedLessThan
-                    } else {
-                        IntCC::SignedGreaterThan
-                    };
-                    let better = self.b.ins().icmp(cc, k, bkv);
-                    self.b.ins().bor(none, better)
-                };
-                let bi1 = self.b.ins().select(take, i, bi);
-                let bk1 = self.b.ins().select(take, k, bkv);
-                self.b.def_var(best, bi1);
-                self.b.def_var(bk, bk1);
-            }
-            NodeKind::Fill { .. } => self.emit_fill(id)?,
-            NodeKind::Append { .. } => self.emit_append(id)?,
-            _ => {
-                let v = match self.plan.lazy.sides.get(&id) {
-                    Some(sides) => self.lazy_value(id, sides)?,
-                    None => self.compute(id)?,
-                };
-                if let Some(buf) = l.values[id.0 as usize] {
-                    let p = self.slot_value(l.scratch[buf].slot)?;
-                    let a = self.index_addr(p, i, 8);
-                    self.b.ins().store(mem(), v, a, 0);
-                }
-                if let Some(lp) = self.lp.as_mut() {
-                    lp.vals.insert(id, v);
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// A value node (event or element of the open loop): its value, from its operands.
-    fn compute(&mut self, id: NodeId) -> Result<Value, CodegenError> {
+    pub(crate) fn compute(&mut self, id: NodeId) -> Result<Value, CodegenError> {
         let node = self.g.node(id);
         let ty = self.scalar(id)?;
         match &node.kind {
@@ -1026,7 +595,7 @@ impl Translator<'_, '_> {
     /// of a filtered or sorted collection, a combination or a cross product (the kernel
     /// writes those indices itself); not a concatenation's (-1 on the other side) nor a
     /// picked object's (-1 when there is none).
-    fn never_missing(&self, index: NodeId) -> bool {
+    pub(crate) fn never_missing(&self, index: NodeId) -> bool {
         match self.g.node(index).kind {
             NodeKind::ParentIndex { space, .. } => matches!(
                 self.g.node(space).kind,
@@ -1044,7 +613,12 @@ impl Translator<'_, '_> {
     }
 
     /// `value` at element `idx`, or the missing value when `idx` is -1.
-    fn gather(&mut self, idx: Value, value: NodeId, ty: ScalarType) -> Result<Value, CodegenError> {
+    pub(crate) fn gather(
+        &mut self,
+        idx: Value,
+        value: NodeId,
+        ty: ScalarType,
+    ) -> Result<Value, CodegenError> {
         let vk = &self.g.node(value).kind;
         if let NodeKind::Broadcast { .. } | NodeKind::SelfIndex { .. } | NodeKind::Const(_) = vk {
             // No memory is touched: select instead of branching.
@@ -1070,192 +644,6 @@ impl Translator<'_, '_> {
         self.b.ins().jump(cont, &[v.into()]);
         self.b.switch_to_block(cont);
         Ok(res)
-    }
-
-    fn reduce_inner(
-        &mut self,
-        id: NodeId,
-        op: ReduceOp,
-        space: NodeId,
-        value: Option<NodeId>,
-    ) -> Result<Value, CodegenError> {
-        let NodeKind::Cartesian { parents } = &self.g.node(space).kind else {
-            return Err(unsupported(
-                id,
-                "an inner reduction over a space that is not a cross product",
-            ));
-        };
-        let n1 = self.count(parents[1])?;
-        if op == ReduceOp::Count {
-            return Ok(n1);
-        }
-        let i = self
-            .lp
-            .as_ref()
-            .map(|lp| lp.index)
-            .ok_or_else(|| internal("no loop"))?;
-        let ty = self.scalar(id)?;
-        let init = self.reduce_init(id, op, ty)?;
-        let acc = self.b.declare_var(clif_type(ty));
-        self.b.def_var(acc, init);
-        let base = self.b.ins().imul(i, n1);
-        let value = value.ok_or_else(|| internal("inner reduction without a value"))?;
-        self.emit_for(n1, |t, j| {
-            let at = t.b.ins().iadd(base, j);
-            let v = t.read_elem(value, at)?;
-            let a = t.b.use_var(acc);
-            let first = t.b.ins().icmp_imm_s(IntCC::Equal, j, 0);
-            let a1 = t.reduce_step(op, a, v, first);
-            t.b.def_var(acc, a1);
-            Ok(())
-        })?;
-        Ok(self.b.use_var(acc))
-    }
-
-    fn unary(&mut self, id: NodeId, op: UnaryOp, x: Value) -> Result<Value, CodegenError> {
-        let float = self.b.func.dfg.value_type(x) == F64;
-        let shim = |name| -> Option<&'static str> { Some(name) };
-        let name = match op {
-            UnaryOp::Neg if float => return Ok(self.b.ins().fneg(x)),
-            UnaryOp::Neg => return Ok(self.b.ins().ineg(x)),
-            UnaryOp::Not => return Ok(self.b.ins().bxor_imm_s(x, 1)),
-            UnaryOp::Abs if float => return Ok(self.b.ins().fabs(x)),
-            UnaryOp::Abs => return Ok(self.b.ins().iabs(x)),
-            _ if !float => return Err(unsupported(id, &format!("{op:?} of a non-float"))),
-            UnaryOp::Sqrt => return Ok(self.b.ins().sqrt(x)),
-            UnaryOp::Floor => return Ok(self.b.ins().floor(x)),
-            UnaryOp::Ceil => return Ok(self.b.ins().ceil(x)),
-            UnaryOp::IsNan => return Ok(self.b.ins().fcmp(FloatCC::Unordered, x, x)),
-            UnaryOp::Exp => shim("ana_exp"),
-            UnaryOp::Log => shim("ana_ln"),
-            UnaryOp::Log10 => shim("ana_log10"),
-            UnaryOp::Sin | UnaryOp::Cos => {
-                return Err(internal("sin and cos of a float go through sin_cos"));
-            }
-            UnaryOp::Tan => shim("ana_tan"),
-            UnaryOp::Asin => shim("ana_asin"),
-            UnaryOp::Acos => shim("ana_acos"),
-            UnaryOp::Atan => shim("ana_atan"),
-            UnaryOp::Sinh => shim("ana_sinh"),
-            UnaryOp::Cosh => shim("ana_cosh"),
-            UnaryOp::Tanh => shim("ana_tanh"),
-            UnaryOp::Asinh => shim("ana_asinh"),
-        };
-        let name = name.ok_or_else(|| internal("no shim"))?;
-        self.call_f64(name, &[x])
-    }
-
-    /// sin and cos of `arg` from one call; the second of the two (a four-vector's px and
-    /// py) reuses the first's when it is emitted in the same block, which the first dominates.
-    fn sin_cos(&mut self, arg: NodeId) -> Result<(Value, Value), CodegenError> {
-        let block = self.b.current_block();
-        if let Some(&(s, c)) = block.and_then(|b| self.sin_cos.get(&(arg, b))) {
-            return Ok((s, c));
-        }
-        let x = self.val(arg)?;
-        let f = self.import("ana_sincos", &[F64], &[F64, F64])?;
-        let call = self.b.ins().call(f, &[x]);
-        let (s, c) = match self.b.inst_results(call) {
-            &[s, c] => (s, c),
-            _ => return Err(internal("ana_sincos returns two values")),
-        };
-        if let Some(b) = block {
-            self.sin_cos.insert((arg, b), (s, c));
-        }
-        Ok((s, c))
-    }
-
-    fn binary(
-        &mut self,
-        id: NodeId,
-        op: BinaryOp,
-        operand: ScalarType,
-        x: Value,
-        y: Value,
-    ) -> Result<Value, CodegenError> {
-        let float = operand == ScalarType::Float;
-        let ins = self.b.ins();
-        Ok(match op {
-            BinaryOp::Add if float => ins.fadd(x, y),
-            BinaryOp::Add => ins.iadd(x, y),
-            BinaryOp::Sub if float => ins.fsub(x, y),
-            BinaryOp::Sub => ins.isub(x, y),
-            BinaryOp::Mul if float => ins.fmul(x, y),
-            BinaryOp::Mul => ins.imul(x, y),
-            BinaryOp::Min if float => ins.fmin(x, y),
-            BinaryOp::Min => ins.smin(x, y),
-            BinaryOp::Max if float => ins.fmax(x, y),
-            BinaryOp::Max => ins.smax(x, y),
-            BinaryOp::And => ins.band(x, y),
-            BinaryOp::Or => ins.bor(x, y),
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge
-                if float =>
-            {
-                let cc = match op {
-                    BinaryOp::Eq => FloatCC::Equal,
-                    BinaryOp::Ne => FloatCC::NotEqual,
-                    BinaryOp::Lt => FloatCC::LessThan,
-                    BinaryOp::Le => FloatCC::LessThanOrEqual,
-                    BinaryOp::Gt => FloatCC::GreaterThan,
-                    _ => FloatCC::GreaterThanOrEqual,
-                };
-                ins.fcmp(cc, x, y)
-            }
-            BinaryOp::Eq
-            | BinaryOp::Ne
-            | BinaryOp::Lt
-            | BinaryOp::Le
-            | BinaryOp::Gt
-            | BinaryOp::Ge => {
-                let cc = match op {
-                    BinaryOp::Eq => IntCC::Equal,
-                    BinaryOp::Ne => IntCC::NotEqual,
-                    BinaryOp::Lt => IntCC::SignedLessThan,
-                    BinaryOp::Le => IntCC::SignedLessThanOrEqual,
-                    BinaryOp::Gt => IntCC::SignedGreaterThan,
-                    _ => IntCC::SignedGreaterThanOrEqual,
-                };
-                ins.icmp(cc, x, y)
-            }
-            _ if !float => return Err(unsupported(id, &format!("{op:?} of non-floats"))),
-            BinaryOp::Div => ins.fdiv(x, y),
-            BinaryOp::Mod => {
-                // a - b * floor(a / b), in this order (no fused multiply-add).
-                let q = ins.fdiv(x, y);
-                let f = self.b.ins().floor(q);
-                let p = self.b.ins().fmul(y, f);
-                self.b.ins().fsub(x, p)
-            }
-            BinaryOp::Pow => return self.call_f64("ana_powf", &[x, y]),
-            BinaryOp::Atan2 => return self.call_f64("ana_atan2", &[x, y]),
-        })
-    }
-
-    fn cast(
-        &mut self,
-        id: NodeId,
-        from: ScalarType,
-        to: ScalarType,
-        x: Value,
-    ) -> Result<Value, CodegenError> {
-        use ScalarType::*;
-        let ins = self.b.ins();
-        Ok(match (from, to) {
-            (a, b) if a == b => x,
-            (Bool, Int) => ins.uextend(I64, x),
-            (Bool, Float) => {
-                let w = ins.uextend(I64, x);
-                self.b.ins().fcvt_from_sint(F64, w)
-            }
-            (Int, Float) => ins.fcvt_from_sint(F64, x),
-            (Float, Int) => ins.fcvt_to_sint_sat(I64, x),
-            _ => return Err(unsupported(id, &format!("a cast from {from:?} to {to:?}"))),
-        })
     }
 }
 
