@@ -23,17 +23,6 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    let source = crate::read_script(&args.script)?;
-    let schema = crate::input::check_schema(
-        &args.script,
-        &source,
-        args.input.as_deref(),
-        args.tree.clone(),
-    )?;
-    let opts = ana_compiler::CompileOptions {
-        schema,
-        params: crate::parse_sets(&args.set)?,
-    };
-    crate::compile_or_report(&args.script, &source, &opts)?;
+    crate::compile_script(&args.script, args.input.as_deref(), args.tree, &args.set)?;
     Ok(())
 }

@@ -44,18 +44,8 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    let source = crate::read_script(&args.script)?;
-    let schema = crate::input::check_schema(
-        &args.script,
-        &source,
-        args.input.as_deref(),
-        args.tree.clone(),
-    )?;
-    let opts = ana_compiler::CompileOptions {
-        schema,
-        params: crate::parse_sets(&args.set)?,
-    };
-    let compiled = crate::compile_or_report(&args.script, &source, &opts)?;
+    let compiled =
+        crate::compile_script(&args.script, args.input.as_deref(), args.tree, &args.set)?;
     let out = if args.clif {
         ana_compiler::codegen::Kernel::compile(&compiled.graph)
             .map_err(|e| miette::miette!("cannot compile the script to machine code: {e}"))?

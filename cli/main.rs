@@ -10,7 +10,6 @@ mod inspect;
 mod out;
 mod run;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -124,7 +123,7 @@ fn install_miette_hook() {
 }
 
 /// Reads a script file, as a usage error when it cannot be read.
-pub fn read_script(path: &PathBuf) -> Result<String, Failure> {
+pub fn read_script(path: &std::path::Path) -> Result<String, Failure> {
     std::fs::read_to_string(path).map_err(|e| {
         Failure::Usage(miette::miette!(
             help = "check the path; scripts are plain text files ending in .ana",
@@ -161,6 +160,23 @@ pub fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>, Failure> {
 
 /// Diagnostics about `--set` flags rather than the script: usage errors (exit 2).
 const USAGE_CODES: [&str; 2] = ["ana::check::unknown_param", "ana::check::param_value"];
+
+/// Checks and compiles a script for `check` and `graph`, against the branches of `input`,
+/// else of the script's own `input`, else of types assumed from the names (see `input`).
+pub fn compile_script(
+    script: &std::path::Path,
+    input: Option<&std::path::Path>,
+    tree: Option<String>,
+    sets: &[String],
+) -> Result<ana_compiler::Compiled, Failure> {
+    let source = read_script(script)?;
+    let schema = input::check_schema(script, &source, input, tree)?;
+    let opts = ana_compiler::CompileOptions {
+        schema,
+        params: parse_sets(sets)?,
+    };
+    compile_or_report(script, &source, &opts)
+}
 
 /// Compiles a script, printing its diagnostics on stderr when it has errors: the first
 /// [`ana_compiler::diagnostics::MAX_SHOWN`], then the count of the rest.

@@ -4,10 +4,8 @@
 
 use std::path::Path;
 
-use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine};
 use ana_compiler::codegen::Kernel;
 use ana_compiler::{CompileOptions, compile};
-use ana_runtime::interp::Interpreter;
 use ana_runtime::root::{RootFile, Tree};
 
 /// `n` lets, `n` regions (every fourth nested in the one before) with one histogram each,
@@ -72,25 +70,7 @@ fn hundreds_of_regions_agree_with_the_interpreter() {
     // Big enough to be compiled in parts (`codegen/parts.rs`), so that their state is tested.
     let functions = kernel.clif().matches("\nfunction ").count() + 1;
     assert!(functions > 3, "{functions} functions");
-    let interp = Interpreter::new(&graph);
-    let (mut a, mut b) = (ChunkOutput::new(&graph), ChunkOutput::new(&graph));
-    let n = tree.entries();
-    let mut start = 0;
-    while start < n {
-        let end = (start + 313).min(n);
-        let columns: Vec<_> = graph
-            .branches
-            .iter()
-            .map(|b| tree.read_column(&b.name, start..end).expect("read"))
-            .collect();
-        let input = ChunkInput {
-            n_events: (end - start) as usize,
-            columns: &columns,
-        };
-        kernel.run_chunk(input, &mut a).expect("jit runs");
-        interp.run_chunk(input, &mut b).expect("interp runs");
-        start = end;
-    }
+    let (a, b) = crate::run_both(&graph, &kernel, &tree);
     if let Some(d) = crate::diff(&a, &b) {
         panic!("engines disagree: {d}");
     }

@@ -73,25 +73,7 @@ fn every_script_agrees_on_real_files() {
             };
             let graph = &compiled.graph;
             let kernel = Kernel::compile(graph).expect("JIT compiles");
-            let interp = Interpreter::new(graph);
-            let (mut a, mut b) = (ChunkOutput::new(graph), ChunkOutput::new(graph));
-            let n = tree.entries();
-            let mut start = 0;
-            while start < n {
-                let end = (start + 313).min(n);
-                let columns: Vec<_> = graph
-                    .branches
-                    .iter()
-                    .map(|b| tree.read_column(&b.name, start..end).expect("read"))
-                    .collect();
-                let input = ChunkInput {
-                    n_events: (end - start) as usize,
-                    columns: &columns,
-                };
-                kernel.run_chunk(input, &mut a).expect("jit runs");
-                interp.run_chunk(input, &mut b).expect("interp runs");
-                start = end;
-            }
+            let (a, b) = crate::run_both(graph, &kernel, &tree);
             if let Some(d) = crate::diff(&a, &b) {
                 panic!(
                     "{} on {}: engines disagree: {d}",

@@ -45,6 +45,19 @@ pub fn ana(args: &[&str]) -> Output {
         .expect("run ana")
 }
 
+/// Starts `ana` in the project folder, without colour, its stderr piped (for runs a test
+/// signals, kills or races).
+pub fn spawn_ana<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_ana"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn ana")
+}
+
 /// Runs `ana` and fails the test with its stderr unless it succeeds.
 pub fn ana_ok(args: &[&str]) -> Output {
     let out = ana(args);

@@ -3,7 +3,7 @@
 //! next run; a read-only OUT is left alone.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -31,17 +31,6 @@ fn ana_in(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("run ana")
-}
-
-fn spawn_ana(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ana"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn")
 }
 
 fn s(p: &Path) -> &str {

@@ -2,7 +2,7 @@
 //! first SIGTERM, SIGINT or SIGHUP ends a run within a second in every phase (exit 130,
 //! an earlier OUT intact, nothing left beside it).
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use super::*;
@@ -11,17 +11,6 @@ const INPUT: &str = "examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root"
 
 /// Generous: the CI machine is loaded; a run that ignores the signal takes far longer.
 const PROMPTLY: Duration = Duration::from_secs(5);
-
-fn spawn(args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_ana"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn ana")
-}
 
 /// Waits for `child` at most `limit`; kills it and fails the test past that.
 fn finish_within(mut child: Child, limit: Duration, what: &str) -> (Output, Duration) {
@@ -98,7 +87,7 @@ fn inputs_that_are_not_files_are_refused() {
         ),
     ];
     for (args, says) in cases {
-        let (out, _) = finish_within(spawn(&args), Duration::from_secs(60), "a FIFO input");
+        let (out, _) = finish_within(spawn_ana(&args), Duration::from_secs(60), "a FIFO input");
         let err = stderr(&out);
         assert!(
             matches!(out.status.code(), Some(1 | 2)),
@@ -131,7 +120,7 @@ fn sigterm_while_compiling_stops_at_once() {
     let script = tmp.path().join("big.ana");
     std::fs::write(&script, big_script(3000)).expect("write");
     let out = tmp.path().join("out");
-    let child = spawn(&[
+    let child = spawn_ana(&[
         "run",
         script.to_str().expect("utf-8"),
         INPUT,
@@ -165,7 +154,7 @@ fn a_signal_during_the_run_stops_it_and_keeps_the_earlier_outputs() {
         let mut args = vec!["run", "examples/dimuon.ana", "-q", "--chunk-entries", "1"];
         args.extend(std::iter::repeat_n(INPUT, 300));
         args.extend(["-o", o]);
-        let child = spawn(&args);
+        let child = spawn_ana(&args);
         let started = Instant::now();
         while others(tmp.path(), &["out"]).is_empty() {
             assert!(
