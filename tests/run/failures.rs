@@ -1,7 +1,7 @@
 //! Runs that cannot start or do not finish: usage errors exit 2 with a hint, failures exit 1
 //! naming the file, an interrupted run exits 130; none of them touches an earlier output.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use super::*;
@@ -175,29 +175,7 @@ fn a_script_error_exits_1_with_the_diagnostic() {
 fn an_interrupted_run_keeps_the_earlier_outputs() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (out, hists) = earlier_run(tmp.path());
-    // 2000 copies of the file in chunks of 10 entries on the interpreter: many seconds.
-    let mut args = vec!["run".to_string(), "examples/dimuon.ana".into(), "-q".into()];
-    args.extend(std::iter::repeat_n(INPUT.to_string(), 2000));
-    args.extend(
-        [
-            "--chunk-entries",
-            "10",
-            "--engine",
-            "interp",
-            "--threads",
-            "1",
-            "-o",
-        ]
-        .map(String::from),
-    );
-    args.push(out.to_str().expect("utf-8").into());
-    let child = Command::new(env!("CARGO_BIN_EXE_ana"))
-        .args(&args)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let child = spawn_ana(&long_run(&out));
     std::thread::sleep(Duration::from_millis(700));
     let killed = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

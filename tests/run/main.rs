@@ -58,6 +58,30 @@ pub fn spawn_ana<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Child {
         .expect("spawn ana")
 }
 
+/// Arguments of a run of several seconds (2000 copies of the input, small chunks, one
+/// thread, the interpreter) into `out`.
+pub fn long_run(out: &Path) -> Vec<String> {
+    let mut args = vec!["run".to_string(), "examples/dimuon.ana".into(), "-q".into()];
+    args.extend(std::iter::repeat_n(
+        "examples/data/Run2012BC_DoubleMuParked_Muons_1000evts.root".to_string(),
+        2000,
+    ));
+    args.extend(
+        [
+            "--chunk-entries",
+            "10",
+            "--engine",
+            "interp",
+            "--threads",
+            "1",
+            "-o",
+        ]
+        .map(String::from),
+    );
+    args.push(out.to_str().expect("utf-8").into());
+    args
+}
+
 /// Runs `ana` and fails the test with its stderr unless it succeeds.
 pub fn ana_ok(args: &[&str]) -> Output {
     let out = ana(args);

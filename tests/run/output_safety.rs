@@ -187,27 +187,6 @@ fn a_killed_run_leaves_a_complete_output_and_the_next_run_cleans_up() {
     assert_eq!(names(tmp.path()), ["out"], "leftovers not removed");
 }
 
-/// Arguments of a run of several seconds (2000 copies of the input, small chunks, one
-/// thread, the interpreter) into `out`.
-fn long_run(out: &Path) -> Vec<String> {
-    let mut args = vec!["run".to_string(), "examples/dimuon.ana".into(), "-q".into()];
-    args.extend(std::iter::repeat_n(INPUT.to_string(), 2000));
-    args.extend(
-        [
-            "--chunk-entries",
-            "10",
-            "--engine",
-            "interp",
-            "--threads",
-            "1",
-            "-o",
-        ]
-        .map(String::from),
-    );
-    args.push(s(out).into());
-    args
-}
-
 /// kill -9 leaves a staging folder (nothing can be done in the process); the next run
 /// into the same OUT removes it.
 #[test]

@@ -17,7 +17,7 @@
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -483,6 +483,9 @@ impl OutputLock {
                 .write(true)
                 .create(true)
                 .truncate(false)
+                // A link planted at the lock's name must not make ana truncate and write
+                // the file it points to.
+                .custom_flags(libc::O_NOFOLLOW)
                 .open(path)
                 .map_err(io)?;
             // SAFETY: flock on a file descriptor this function owns.

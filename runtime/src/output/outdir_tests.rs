@@ -317,3 +317,19 @@ fn out_is_never_missing_while_it_is_replaced() {
         missing.1, missing.0
     );
 }
+
+/// A link planted where OUT's lock file goes is not followed: the run fails to lock and the
+/// file the link points to keeps its contents.
+#[test]
+fn a_link_at_the_lock_is_not_followed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").expect("write");
+    std::os::unix::fs::symlink(&victim, dir.path().join(".out.ana-lock")).expect("symlink");
+    let e = staged(&dir.path().join("out")).expect_err("refused");
+    assert!(
+        matches!(e, OutputError::Create { .. } | OutputError::Io { .. }),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).expect("read"), "precious");
+}
