@@ -346,6 +346,19 @@ fn summary_text(args: &Args, tree: &str, s: &RunSummary, compile: Duration) -> S
         );
     }
     let _ = writeln!(text, "            {out}/cutflow.json, {out}/run.json");
+    let missing: Vec<String> = s
+        .missing
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| format!("{name} {}", group(*n)))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            text,
+            "  missing   fills skipped (a value was missing): {}",
+            missing.join(", ")
+        );
+    }
     if !s.non_finite.is_empty() {
         let _ = writeln!(text, "  warning   {}", non_finite_warning(&s.non_finite));
     }

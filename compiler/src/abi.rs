@@ -5,7 +5,7 @@
 //! that the runtime merges in chunk order. The interpreter and the JIT fill the same
 //! [`ChunkOutput`], so the differential tests compare them with `==`.
 
-use crate::graph::{BranchId, ColumnType, Graph, Storage};
+use crate::graph::{BranchId, ColumnType, Graph};
 
 /// A branch's values for the entries of one chunk, as stored (no conversion).
 #[derive(Clone, Debug, PartialEq)]
@@ -81,15 +81,51 @@ pub struct ChunkOutput {
     pub tables: Vec<TableBuffer>,
     /// Events passing each region, in `Graph::regions` order.
     pub cutflow: Vec<u64>,
+    /// Per histogram, the fills skipped because a value was missing (`Fill::valid`).
+    pub missing: Vec<u64>,
 }
 
-/// Storage of one histogram, flow bins included, in the layout of `graph::Axis`.
+/// Storage of one histogram, flow bins included, in the layout of `graph::Axis`; which
+/// sums a storage keeps: `graph::Storage`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistBuffer {
     /// Sum of weights (counts for unweighted histograms).
     pub sumw: Vec<f64>,
-    /// Sum of squared weights, for `Storage::Weighted` only.
+    /// Sum of squared weights, for weighted storages only.
     pub sumw2: Option<Vec<f64>>,
+    /// Sums of weight times sample and weight times squared sample, for mean storages.
+    pub sumwx: Option<Vec<f64>>,
+    pub sumwx2: Option<Vec<f64>>,
+}
+
+impl HistBuffer {
+    /// Zeroed storage for `spec`.
+    pub fn new(spec: &crate::graph::HistSpec) -> HistBuffer {
+        let n = spec.size();
+        let mean = spec.storage.is_mean();
+        HistBuffer {
+            sumw: vec![0.0; n],
+            sumw2: spec.storage.has_sumw2().then(|| vec![0.0; n]),
+            sumwx: mean.then(|| vec![0.0; n]),
+            sumwx2: mean.then(|| vec![0.0; n]),
+        }
+    }
+
+    /// The arrays of the storage, `sumw` first: what merging adds slot by slot.
+    pub fn arrays_mut(&mut self) -> impl Iterator<Item = &mut Vec<f64>> {
+        std::iter::once(&mut self.sumw)
+            .chain(self.sumw2.as_mut())
+            .chain(self.sumwx.as_mut())
+            .chain(self.sumwx2.as_mut())
+    }
+
+    /// As [`HistBuffer::arrays_mut`], read-only.
+    pub fn arrays(&self) -> impl Iterator<Item = &Vec<f64>> {
+        std::iter::once(&self.sumw)
+            .chain(self.sumw2.as_ref())
+            .chain(self.sumwx.as_ref())
+            .chain(self.sumwx2.as_ref())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -111,7 +147,7 @@ impl OutColumn {
         match dtype {
             ColumnType::Bool => OutColumn::Bool(Vec::new()),
             ColumnType::I32 => OutColumn::I32(Vec::new()),
-            ColumnType::I64 => OutColumn::I64(Vec::new()),
+            ColumnType::I64 | ColumnType::Str => OutColumn::I64(Vec::new()),
             ColumnType::F32 => OutColumn::F32(Vec::new()),
             ColumnType::F64 => OutColumn::F64(Vec::new()),
         }
@@ -136,14 +172,7 @@ impl ChunkOutput {
     /// Empty partials for `graph`: zeroed histograms, empty tables, zero counts.
     pub fn new(graph: &Graph) -> Self {
         ChunkOutput {
-            hists: graph
-                .hists
-                .iter()
-                .map(|h| HistBuffer {
-                    sumw: vec![0.0; h.size()],
-                    sumw2: (h.storage == Storage::Weighted).then(|| vec![0.0; h.size()]),
-                })
-                .collect(),
+            hists: graph.hists.iter().map(HistBuffer::new).collect(),
             tables: graph
                 .tables
                 .iter()
@@ -152,6 +181,7 @@ impl ChunkOutput {
                 })
                 .collect(),
             cutflow: vec![0; graph.regions.len()],
+            missing: vec![0; graph.hists.len()],
         }
     }
 }

@@ -63,6 +63,8 @@ pub enum StmtKind {
         region: Option<Ident>,
         dims: Vec<HistDim>,
         weight: Option<Expr>,
+        /// `profile NAME: SAMPLE vs ...`: the value whose mean each bin holds.
+        sample: Option<Expr>,
     },
     /// `table t in zpeak { mass = z.mass, "mu+_pt" = mup.pt }`.
     Table {
@@ -193,9 +195,17 @@ impl Stmt {
             StmtKind::Input { .. } | StmtKind::Tree { .. } | StmtKind::Cutflow { .. } => vec![],
             StmtKind::Param { value, .. } | StmtKind::Let { value, .. } => vec![value],
             StmtKind::Region { cond, .. } => vec![cond],
-            StmtKind::Hist { dims, weight, .. } => dims
+            StmtKind::Hist {
+                dims,
+                weight,
+                sample,
+                ..
+            } => sample
                 .iter()
-                .flat_map(|d| std::iter::once(&d.value).chain(d.axis.args.iter()))
+                .chain(
+                    dims.iter()
+                        .flat_map(|d| std::iter::once(&d.value).chain(d.axis.args.iter())),
+                )
                 .chain(weight.iter())
                 .collect(),
             StmtKind::Table { columns, .. } => columns.iter().map(|c| &c.value).collect(),
@@ -232,4 +242,6 @@ pub enum BinOp {
     Ge,
     And,
     Or,
+    /// `x ?? d`: `x`, or `d` where `x` is missing.
+    Coalesce,
 }

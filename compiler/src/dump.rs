@@ -127,6 +127,7 @@ fn axis(a: &Axis) -> String {
         AxisKind::Variable { edges } => format!("Var({edges:?})"),
         AxisKind::Integer { lo, hi } => format!("Int({lo}, {hi})"),
         AxisKind::Category { values } => format!("Cat({values:?})"),
+        AxisKind::StrCategory { values, .. } => format!("Cat({values:?})"),
     };
     format!("{kind} name={:?} label={:?}", a.name, a.label)
 }
@@ -198,6 +199,16 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
         Const(Literal::Bool(b)) => ("const".into(), b.to_string()),
         Const(Literal::Int(i)) => ("const".into(), i.to_string()),
         Const(Literal::Float(f)) => ("const".into(), format!("{f:?}")),
+        Const(Literal::Str(i)) => (
+            "const".into(),
+            format!(
+                "{:?}",
+                usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| graph.strings.get(i))
+                    .map_or("?", String::as_str)
+            ),
+        ),
         LoadEvent { branch } => ("load".into(), branch_name(graph, *branch)),
         LoadElem { branch, .. } => ("load".into(), branch_name(graph, *branch)),
         Broadcast { value, .. } => ("broadcast".into(), id(value)),
@@ -229,6 +240,7 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
         ),
         Pick { op, space } => match op {
             PickOp::First => ("pick_first".into(), id(space)),
+            PickOp::Last => ("pick_last".into(), id(space)),
             PickOp::At { index } => (
                 "pick_at".into(),
                 format!("{} index {}", id(space), id(index)),
@@ -248,14 +260,22 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
             region,
             values,
             weight,
+            sample,
+            valid,
         } => {
             let name = graph
                 .hists
                 .get(hist.0 as usize)
                 .map_or("?", |h| h.name.as_str());
             let mut s = format!("{name}: {}", ids(values));
+            if let Some(x) = sample {
+                let _ = write!(s, " mean of {}", id(x));
+            }
             if let Some(w) = weight {
                 let _ = write!(s, " weight {}", id(w));
+            }
+            if let Some(v) = valid {
+                let _ = write!(s, " valid {}", id(v));
             }
             if let Some(sp) = space {
                 let _ = write!(s, " per {}", id(sp));

@@ -56,6 +56,9 @@ pub struct Graph {
     pub regions: Vec<RegionSpec>,
     /// Input tree name (default `Events`).
     pub tree: String,
+    /// The script's strings, interned: a string value is an `Int` node holding its index
+    /// here (string categories, string table columns); -1 is no string.
+    pub strings: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,8 +85,11 @@ pub enum Type {
     Space,
 }
 
-/// Value types. Missing values (from a [`NodeKind::Gather`] through index -1) are:
-/// `Float` NaN, `Int` 0, `Bool` false, `Ref` -1.
+/// Value types. The value a node holds where the script's value is missing (a
+/// [`NodeKind::Gather`] through index -1) is `Float` NaN, `Int` 0, `Bool` false, `Ref` -1.
+/// Whether a script value is missing is not encoded in the value: lowering keeps, beside
+/// every value that can be missing, a `Bool` node of the same shape that holds where it is
+/// present, and builds fills, table nulls, `valid(x)` and `x ?? d` from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ScalarType {
     Bool,
@@ -255,14 +261,18 @@ pub enum NodeKind {
     // ---- sinks (ty = Scalar(Bool) by convention, never used as operands) ----
     /// Fill histogram `hist` with one entry per event (`space` None) or per element of
     /// `space`, when `region` (Bool, Event) holds. `values` has one node per axis, all with
-    /// the sink's shape, as has `weight` (Float) when present. Fill order: events ascending,
-    /// then elements ascending.
+    /// the sink's shape, as have `weight` (Float), `sample` (Float, the value averaged by a
+    /// mean storage) and `valid` (Bool) when present. A row where `region` holds but `valid`
+    /// does not is not filled: it adds 1 to the histogram's missing count instead. Fill
+    /// order: events ascending, then elements ascending.
     Fill {
         hist: HistId,
         space: Option<NodeId>,
         region: Option<NodeId>,
         values: Vec<NodeId>,
         weight: Option<NodeId>,
+        sample: Option<NodeId>,
+        valid: Option<NodeId>,
     },
     /// Append one row to `table` per event (`space` None) or per element of `space`, when
     /// `region` holds; `columns` in the order of `TableSpec::columns`, each converted to its
@@ -294,6 +304,9 @@ pub enum Literal {
     Bool(bool),
     Int(i64),
     Float(f64),
+    /// An interned string (`Graph::strings`): an `Int` holding its id, kept apart from the
+    /// integer of the same value so that CSE never merges a string with a number.
+    Str(i64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -380,9 +393,12 @@ pub enum ReduceOp {
 pub enum PickOp {
     /// The first element.
     First,
-    /// `mu[i]`: the element at `index` (Int, Event); negative counts from the end (-1 is the
-    /// last); out of range gives -1.
+    /// `mu[i]`, `jets[mu.jetIdx]`: the element at `index` (Int, any shape: the result has
+    /// the index's shape) of the event's list; an index outside `0..count` (negative ones
+    /// included, as NanoAOD's -1 for "none") gives -1.
     At { index: NodeId },
+    /// The last element.
+    Last,
     /// The first element with the smallest `key` (Float or Int, `Elem(space)`); NaN keys are
     /// skipped.
     ArgMin { key: NodeId },
@@ -393,16 +409,39 @@ pub enum PickOp {
 #[derive(Clone, Debug, PartialEq)]
 pub struct HistSpec {
     pub name: String,
-    /// One axis for a 1D histogram, two for 2D.
+    /// 1 to [`MAX_AXES`] axes.
     pub axes: Vec<Axis>,
-    /// `Weighted` when the script gives a weight: sums of weights and of squared weights.
     pub storage: Storage,
 }
 
+/// Most axes a histogram may have.
+pub const MAX_AXES: usize = 8;
+
+/// What each bin accumulates (`abi::HistBuffer` holds the sums).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Storage {
+    /// Counts: `sumw` += 1.
     Double,
+    /// With a weight w: `sumw` += w, `sumw2` += w*w.
     Weighted,
+    /// A profile without weights: `sumw` += 1 (the count), `sumwx` += x, `sumwx2` += x*x
+    /// for the fill's sample x; written as UHI `mean` storage.
+    Mean,
+    /// A profile with weights: `sumw` += w, `sumw2` += w*w, `sumwx` += w*x,
+    /// `sumwx2` += w*x*x; written as UHI `weighted_mean` storage.
+    WeightedMean,
+}
+
+impl Storage {
+    /// Whether the storage keeps the sum of squared weights.
+    pub fn has_sumw2(self) -> bool {
+        matches!(self, Storage::Weighted | Storage::WeightedMean)
+    }
+
+    /// Whether the storage keeps sums of the sample (a profile).
+    pub fn is_mean(self) -> bool {
+        matches!(self, Storage::Mean | Storage::WeightedMean)
+    }
 }
 
 /// A histogram axis. Bin layout in storage: `[underflow, bins..., overflow]` for every kind
@@ -436,12 +475,20 @@ pub enum AxisKind {
     /// Integer categories: the index of the value in `values`, else overflow. A Float value
     /// is first truncated toward zero (`as i64`), as boost's cast.
     Category { values: Vec<i64> },
+    /// String categories: engines bin the interned string ids (`Graph::strings`) exactly as
+    /// `Category` bins `ids`; `values[k]` is the string of `ids[k]`, written to the output.
+    StrCategory { values: Vec<String>, ids: Vec<i64> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TableSpec {
     pub name: String,
+    /// The columns engines append, in order: the visible ones, then one Bool column per
+    /// nullable column (its validity, see `nullable`), which outputs do not show.
     pub columns: Vec<ColumnSpec>,
+    /// `(column, validity column)`: the column is null in rows where the validity column
+    /// is false (the script's value was missing).
+    pub nullable: Vec<(usize, usize)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -452,7 +499,8 @@ pub struct ColumnSpec {
 }
 
 /// Parquet column types. A column's type is the physical type of the branch when the value
-/// is a plain load of a float32/int32 branch, else float64/int64/bool.
+/// is a plain load of a float32/int32 branch, else float64/int64/bool; `Str` holds interned
+/// string ids (engines append them as `I64`), written as UTF-8 strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ColumnType {
     Bool,
@@ -460,6 +508,7 @@ pub enum ColumnType {
     I64,
     F32,
     F64,
+    Str,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -477,6 +526,7 @@ impl Axis {
             AxisKind::Variable { edges } => edges.len().saturating_sub(1) + 2,
             AxisKind::Integer { lo, hi } => (hi.saturating_sub(*lo)).max(0) as usize + 2,
             AxisKind::Category { values } => values.len() + 1,
+            AxisKind::StrCategory { ids, .. } => ids.len() + 1,
         }
     }
 }
@@ -530,7 +580,7 @@ impl Node {
             Pick { op, space } => {
                 let mut v = vec![*space];
                 match op {
-                    PickOp::First => {}
+                    PickOp::First | PickOp::Last => {}
                     PickOp::At { index } => v.push(*index),
                     PickOp::ArgMin { key } | PickOp::ArgMax { key } => v.push(*key),
                 }
@@ -541,12 +591,16 @@ impl Node {
                 region,
                 values,
                 weight,
+                sample,
+                valid,
                 ..
             } => space
                 .iter()
                 .chain(region.iter())
                 .chain(values.iter())
                 .chain(weight.iter())
+                .chain(sample.iter())
+                .chain(valid.iter())
                 .copied()
                 .collect(),
             Append {

@@ -18,8 +18,8 @@ mod error;
 struct AnaParser;
 
 /// Statement keywords: a line starting with one of them is where parsing resumes after an error.
-const STMT_KEYWORDS: [&str; 8] = [
-    "input", "tree", "param", "let", "region", "hist", "table", "cutflow",
+const STMT_KEYWORDS: [&str; 9] = [
+    "input", "tree", "param", "let", "region", "hist", "profile", "table", "cutflow",
 ];
 
 /// Parses a whole script, reporting every statement that fails.
@@ -320,12 +320,17 @@ impl Builder<'_> {
                     cond: self.expr(next)?,
                 }
             }
-            Rule::hist_stmt => {
+            Rule::hist_stmt | Rule::profile_stmt => {
+                let profile = rule == Rule::profile_stmt;
                 let name = self.ident(it.next()?);
-                let (mut region, mut dims, mut weight) = (None, Vec::new(), None);
+                let (mut region, mut dims, mut weight, mut sample) = (None, Vec::new(), None, None);
                 for p in it {
                     match p.as_rule() {
                         Rule::in_clause => region = Some(self.ident(p.into_inner().next()?)),
+                        Rule::expr if profile && sample.is_none() && dims.is_empty() => {
+                            sample = Some(self.expr(p)?)
+                        }
+                        Rule::vs_op => {}
                         Rule::hist_dim => {
                             let mut d = p.into_inner();
                             let value = self.expr(d.next()?)?;
@@ -341,6 +346,7 @@ impl Builder<'_> {
                     region,
                     dims,
                     weight,
+                    sample,
                 }
             }
             Rule::table_stmt => {
@@ -490,6 +496,7 @@ impl Builder<'_> {
                 "/" => BinOp::Div,
                 "%" => BinOp::Mod,
                 "**" => BinOp::Pow,
+                "??" => BinOp::Coalesce,
                 _ => {
                     self.internal(&op);
                     return None;
@@ -582,7 +589,11 @@ impl Builder<'_> {
                 ExprKind::If { cond, then, else_ }
             }
             Rule::pow_expr => return self.power(pair),
-            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
+            Rule::or_expr
+            | Rule::and_expr
+            | Rule::coalesce_expr
+            | Rule::add_expr
+            | Rule::mul_expr => {
                 return self.binary_chain(pair);
             }
             Rule::cmp_expr => return self.comparison(pair),

@@ -621,6 +621,8 @@ impl Gen {
             region,
             values,
             weight,
+            sample: None,
+            valid: None,
         });
     }
 
@@ -654,6 +656,7 @@ impl Gen {
         self.g.tables.push(TableSpec {
             name: format!("t{}", table.0),
             columns: specs,
+            nullable: vec![],
         });
         self.sink(NodeKind::Append {
             table,

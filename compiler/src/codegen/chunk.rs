@@ -11,7 +11,7 @@ use std::ffi::c_void;
 
 use super::plan::Layout;
 use crate::abi::{ChunkInput, ChunkOutput, ColumnData, EngineError, InputColumn, OutColumn};
-use crate::graph::{Counter, Graph, NodeKind, PhysType, Storage};
+use crate::graph::{Counter, Graph, NodeKind, PhysType};
 
 /// Largest per-event element count of any space (combinations grow fast: triples of 500
 /// jets are 2e7): past this a chunk is refused with an error rather than exhausting memory.
@@ -359,9 +359,11 @@ pub(crate) fn prepare(
         return Err(err(None, "the output does not match the graph"));
     }
     for (h, (spec, buf)) in graph.hists.iter().zip(&mut out.hists).enumerate() {
-        let weighted = spec.storage == Storage::Weighted;
+        let (weighted, mean) = (spec.storage.has_sumw2(), spec.storage.is_mean());
         if buf.sumw.len() != spec.size()
             || buf.sumw2.as_ref().map(Vec::len) != weighted.then(|| spec.size())
+            || buf.sumwx.as_ref().map(Vec::len) != mean.then(|| spec.size())
+            || buf.sumwx2.as_ref().map(Vec::len) != mean.then(|| spec.size())
         {
             return Err(err(
                 None,
@@ -372,11 +374,24 @@ pub(crate) fn prepare(
         if let (Some(s), Some(w2)) = (layout.hist_sumw2[h], &mut buf.sumw2) {
             slots[s] = w2.as_mut_ptr() as u64;
         }
+        if let (Some([a, b]), Some(x), Some(x2)) =
+            (layout.hist_sumwx[h], &mut buf.sumwx, &mut buf.sumwx2)
+        {
+            slots[a] = x.as_mut_ptr() as u64;
+            slots[b] = x2.as_mut_ptr() as u64;
+        }
     }
     if out.cutflow.len() != graph.regions.len() {
         return Err(err(None, "the cutflow does not match the graph's regions"));
     }
     slots[layout.cutflow] = out.cutflow.as_mut_ptr() as u64;
+    if out.missing.len() != graph.hists.len() {
+        return Err(err(
+            None,
+            "the missing counts do not match the graph's histograms",
+        ));
+    }
+    slots[layout.missing] = out.missing.as_mut_ptr() as u64;
     let mut tables = Vec::new();
     for (spec, buf) in graph.tables.iter().zip(&out.tables) {
         let same = buf.columns.len() == spec.columns.len()

@@ -53,11 +53,15 @@ pub(crate) struct Layout {
     /// Per branch: the slot of its data pointer, and of its offsets pointer when jagged.
     pub branch_data: Vec<usize>,
     pub branch_offsets: Vec<Option<usize>>,
-    /// Per histogram: the slots of the `sumw` and (weighted storage) `sumw2` pointers.
+    /// Per histogram: the slots of the `sumw` and (weighted storages) `sumw2` pointers, and
+    /// of the `sumwx` and `sumwx2` pointers of mean storages.
     pub hist_sumw: Vec<usize>,
     pub hist_sumw2: Vec<Option<usize>>,
+    pub hist_sumwx: Vec<Option<[usize; 2]>>,
     /// The slot of the cutflow counts pointer (`*mut u64`, one per region).
     pub cutflow: usize,
+    /// The slot of the missing-fill counts pointer (`*mut u64`, one per histogram).
+    pub missing: usize,
     /// Scratch buffers, each holding one `u64`-sized word per element of a space, per event.
     pub scratch: Vec<Scratch>,
     /// Per node: the scratch buffer (index into `scratch`) of its element values.
@@ -136,9 +140,13 @@ pub(crate) fn place(graph: &Graph, id: NodeId) -> Place {
         } => Place::Event,
         NodeKind::Reduce { space, .. } => Place::Loop(*space),
         NodeKind::Pick {
-            op: PickOp::First | PickOp::At { .. },
+            op: PickOp::First | PickOp::Last,
             ..
         } => Place::Event,
+        NodeKind::Pick {
+            op: PickOp::At { .. },
+            ..
+        } => by_shape,
         NodeKind::Pick { space, .. } => Place::Loop(*space),
         NodeKind::Fill { space, .. } | NodeKind::Append { space, .. } => match space {
             None => Place::Event,
@@ -319,10 +327,12 @@ fn layout(graph: &Graph, places: &[Place], stored: &[bool]) -> Result<Layout, Co
     }
     for h in &graph.hists {
         l.hist_sumw.push(slot());
-        l.hist_sumw2
-            .push((h.storage == crate::graph::Storage::Weighted).then(&mut slot));
+        l.hist_sumw2.push(h.storage.has_sumw2().then(&mut slot));
+        let mean = h.storage.is_mean();
+        l.hist_sumwx.push(mean.then(|| [slot(), slot()]));
     }
     l.cutflow = slot();
+    l.missing = slot();
     for (i, node) in graph.nodes.iter().enumerate() {
         let id = NodeId(i as u32);
         let mut scratch = |space: NodeId, l: &mut Layout| {

@@ -29,6 +29,8 @@ impl Translator<'_, '_> {
             region,
             values,
             weight,
+            sample,
+            valid,
             ..
         } = &g.node(id).kind
         else {
@@ -69,26 +71,56 @@ impl Translator<'_, '_> {
                 Some(w) => t.val(*w)?,
                 None => t.b.ins().f64const(1.0),
             };
-            let a = t.index_addr(sumw, index, 8);
-            let old = t.b.ins().load(F64, mem(), a, 0);
-            let new = t.b.ins().fadd(old, w);
-            t.b.ins().store(mem(), new, a, 0);
+            // The same sums, in the same order, as the interpreter (`interp::sinks::fill`).
+            t.add_at(sumw, index, w);
             if let Some(sumw2) = sumw2 {
                 let w2 = t.b.ins().fmul(w, w);
-                let a = t.index_addr(sumw2, index, 8);
-                let old = t.b.ins().load(F64, mem(), a, 0);
-                let new = t.b.ins().fadd(old, w2);
-                t.b.ins().store(mem(), new, a, 0);
+                t.add_at(sumw2, index, w2);
+            }
+            if let (Some([sx, sx2]), Some(x)) = (plan.layout.hist_sumwx[h], sample) {
+                let x = t.val(*x)?;
+                let wx = t.b.ins().fmul(w, x);
+                let wxx = t.b.ins().fmul(wx, x);
+                let p = t.slot_value(sx)?;
+                t.add_at(p, index, wx);
+                let p = t.slot_value(sx2)?;
+                t.add_at(p, index, wxx);
             }
             Ok(())
+        };
+        // A row with a missing value is counted instead of filled.
+        let checked = |t: &mut Self| -> Result<(), CodegenError> {
+            let Some(v) = valid else {
+                return body(t);
+            };
+            let ok = t.val(*v)?;
+            let missing = t.b.ins().bxor_imm_s(ok, 1);
+            t.emit_if(missing, |t| {
+                let at =
+                    i32::try_from(h * 8).map_err(|_| unsupported(id, "this many histograms"))?;
+                let counts = t.slot_value(plan.layout.missing)?;
+                let c = t.b.ins().load(I64, mem(), counts, at);
+                let c1 = t.b.ins().iadd_imm_s(c, 1);
+                t.b.ins().store(mem(), c1, counts, at);
+                Ok(())
+            })?;
+            t.emit_if(ok, body)
         };
         match region {
             Some(r) => {
                 let c = self.val(*r)?;
-                self.emit_if(c, body)
+                self.emit_if(c, checked)
             }
-            None => body(self),
+            None => checked(self),
         }
+    }
+
+    /// `p[index] += x` for an f64 array `p`.
+    fn add_at(&mut self, p: Value, index: Value, x: Value) {
+        let a = self.index_addr(p, index, 8);
+        let old = self.b.ins().load(F64, mem(), a, 0);
+        let new = self.b.ins().fadd(old, x);
+        self.b.ins().store(mem(), new, a, 0);
     }
 
     /// The storage slot along one axis (flow bins included) of the value `x`.
@@ -169,7 +201,7 @@ impl Translator<'_, '_> {
                 let s = self.b.ins().select(below, under, over);
                 Ok(self.b.ins().select(inside, k, s))
             }
-            AxisKind::Category { values } => {
+            AxisKind::Category { values } | AxisKind::StrCategory { ids: values, .. } => {
                 // Floats are cast as `as i64` (truncate, saturate), as boost does.
                 let x = if int_like {
                     x
@@ -295,7 +327,7 @@ impl Translator<'_, '_> {
         let ins = self.b.ins();
         Ok(match (from, to) {
             (S::Bool, ColumnType::Bool) => x,
-            (S::Int, ColumnType::I64) | (S::Float, ColumnType::F64) => x,
+            (S::Int, ColumnType::I64 | ColumnType::Str) | (S::Float, ColumnType::F64) => x,
             (S::Int, ColumnType::I32) => ins.ireduce(types::I32, x),
             (S::Float, ColumnType::F32) => ins.fdemote(types::F32, x),
             (S::Int, ColumnType::F64) => ins.fcvt_from_sint(F64, x),

@@ -57,7 +57,7 @@ impl B {
     pub fn c(&mut self, lit: Literal) -> NodeId {
         let ty = match lit {
             Literal::Bool(_) => ScalarType::Bool,
-            Literal::Int(_) => ScalarType::Int,
+            Literal::Int(_) | Literal::Str(_) => ScalarType::Int,
             Literal::Float(_) => ScalarType::Float,
         };
         self.add(NodeKind::Const(lit), Type::Scalar(ty), Shape::Event)
@@ -163,6 +163,8 @@ pub(crate) fn dimuon() -> Graph {
             region: None,
             values: vec![countf],
             weight: None,
+            sample: None,
+            valid: None,
         },
         Type::Scalar(ScalarType::Bool),
         Event,
@@ -244,6 +246,8 @@ pub(crate) fn dimuon() -> Graph {
             region: Some(dimuon),
             values: vec![zmass],
             weight: None,
+            sample: None,
+            valid: None,
         },
         Type::Scalar(ScalarType::Bool),
         Event,
@@ -322,6 +326,7 @@ pub(crate) fn dimuon() -> Graph {
                 },
             })
             .collect(),
+        nullable: vec![],
     });
     b.add(
         NodeKind::Append {

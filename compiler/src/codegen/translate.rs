@@ -333,7 +333,7 @@ impl Translator<'_, '_> {
     pub fn literal(&mut self, lit: &Literal) -> Value {
         match lit {
             Literal::Bool(v) => self.b.ins().iconst(I8, i64::from(*v)),
-            Literal::Int(v) => self.b.ins().iconst(I64, *v),
+            Literal::Int(v) | Literal::Str(v) => self.b.ins().iconst(I64, *v),
             Literal::Float(v) => self.b.ins().f64const(*v),
         }
     }
@@ -518,18 +518,19 @@ impl Translator<'_, '_> {
                 self.ev_vals[i] = Some(self.b.ins().select(some, zero, none));
             }
             NodeKind::Pick {
-                op: PickOp::At { index },
+                op: PickOp::Last,
                 space,
             } => {
+                // n - 1 is -1 ("none") for an empty list.
                 let n = self.count(*space)?;
-                let k = self.val(*index)?;
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, k, 0);
-                let from_end = self.b.ins().iadd(k, n);
-                let k = self.b.ins().select(neg, from_end, k);
-                // One unsigned compare covers both 0 <= k and k < n.
-                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, k, n);
-                let none = self.b.ins().iconst(I64, -1);
-                self.ev_vals[i] = Some(self.b.ins().select(inside, k, none));
+                self.ev_vals[i] = Some(self.b.ins().iadd_imm_s(n, -1));
+            }
+            NodeKind::Pick {
+                op: PickOp::At { .. },
+                ..
+            } => {
+                let v = self.compute(id)?;
+                self.ev_vals[i] = Some(v);
             }
             NodeKind::Fill { .. } => self.emit_fill(id)?,
             NodeKind::Append { .. } => self.emit_append(id)?,
@@ -586,6 +587,18 @@ impl Translator<'_, '_> {
             }
             NodeKind::ReduceInner { op, space, value } => {
                 self.reduce_inner(id, *op, *space, *value)
+            }
+            NodeKind::Pick {
+                op: PickOp::At { index },
+                space,
+            } => {
+                // The element at `k` of the event's list, or -1 ("none") outside 0..n:
+                // one unsigned compare covers both 0 <= k and k < n.
+                let n = self.count(*space)?;
+                let k = self.val(*index)?;
+                let inside = self.b.ins().icmp(IntCC::UnsignedLessThan, k, n);
+                let none = self.b.ins().iconst(I64, -1);
+                Ok(self.b.ins().select(inside, k, none))
             }
             _ => Err(unsupported(id, "this node inside an element loop")),
         }

@@ -65,7 +65,7 @@ impl Lowerer<'_> {
             "Reg" | "Log" => format!("{kind}(bins, lo, hi, \"label\")"),
             "Var" => "Var([e0, e1, ...], \"label\")".to_string(),
             "Int" => "Int(lo, hi, \"label\")".to_string(),
-            "Cat" => "Cat([v0, v1, ...], \"label\")".to_string(),
+            "Cat" => "Cat([v0, v1, ...], \"label\") (integers or strings)".to_string(),
             _ => {
                 let help = match crate::diagnostics::did_you_mean(
                     kind,
@@ -189,6 +189,30 @@ impl Lowerer<'_> {
             }
             _ => {
                 let items = self.list(pos[0], &usage)?;
+                if let Some(strings) = self.const_strings(items) {
+                    let strings = strings?;
+                    let mut seen = std::collections::HashSet::new();
+                    if let Some(dup) = strings.iter().find(|s| !seen.insert(s.as_str())) {
+                        self.error(
+                            "ana::check::axis",
+                            pos[0].span,
+                            format!("category \"{dup}\" is listed twice"),
+                            "repeated category",
+                            "list each category once",
+                        );
+                        return None;
+                    }
+                    let ids = strings.iter().map(|s| self.b.intern(s)).collect();
+                    let label = label.unwrap_or_else(|| name.clone());
+                    return Some(Axis {
+                        name,
+                        label,
+                        kind: AxisKind::StrCategory {
+                            values: strings,
+                            ids,
+                        },
+                    });
+                }
                 let mut values = Vec::new();
                 for e in items {
                     values.push(self.const_int(e)?);
@@ -208,6 +232,39 @@ impl Lowerer<'_> {
         };
         let label = label.unwrap_or_else(|| name.clone());
         Some(Axis { name, label, kind })
+    }
+
+    /// The strings of a category list whose first item is a string (a literal or a string
+    /// parameter): `None` when it is not a string list, `Some(None)` after an error.
+    fn const_strings(&mut self, items: &[Expr]) -> Option<Option<Vec<String>>> {
+        let as_string = |l: &Self, e: &Expr| -> Option<String> {
+            match &e.kind {
+                ExprKind::Str(s) => Some(s.clone()),
+                ExprKind::Name(n) => match l.globals.get(n).map(|g| (&g.val, g.what)) {
+                    Some((Val::Str(s), "parameter")) => Some(s.clone()),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        as_string(self, items.first()?)?;
+        let mut out = Vec::new();
+        for e in items {
+            match as_string(self, e) {
+                Some(s) => out.push(s),
+                None => {
+                    self.error(
+                        "ana::check::axis",
+                        e.span,
+                        "a category list mixes strings and other values",
+                        "not a string",
+                        "categories are all strings (`Cat([\"ee\", \"mumu\"])`) or all integers",
+                    );
+                    return Some(None);
+                }
+            }
+        }
+        Some(Some(out))
     }
 
     fn list<'e>(&mut self, e: &'e Expr, usage: &str) -> Option<&'e [Expr]> {
@@ -272,12 +329,12 @@ impl Lowerer<'_> {
         match self.const_number(e)? {
             Literal::Int(v) => Some(v as f64),
             Literal::Float(v) => Some(v),
-            Literal::Bool(_) => {
+            Literal::Bool(_) | Literal::Str(_) => {
                 self.error(
                     "ana::check::axis",
                     e.span,
                     "a number is needed",
-                    "a Bool",
+                    "not a number",
                     "write a number",
                 );
                 None

@@ -9,6 +9,11 @@
 //! shared. Two small peepholes keep the graph free of identity work: gathering a space's
 //! `SelfIndex` through a parent index is that parent index, and a cast to the same type is
 //! its argument; a cast of a broadcast is the broadcast of the cast.
+//!
+//! Missing values: while lowering, the builder keeps beside each value that can be missing
+//! its *validity*, a Bool node of the same shape that holds where the value is present
+//! (`missing.rs`). The optimizer rebuilds graphs without it: validity nodes are ordinary
+//! nodes by then.
 
 use std::collections::HashMap;
 
@@ -20,6 +25,10 @@ pub struct Builder {
     /// (kind, type, shape) of every shareable node, rendered with `Debug`: `f64` constants
     /// compare by their printed value, so `0.0` and `-0.0` stay distinct.
     memo: HashMap<String, NodeId>,
+    /// Lowering only (`track_missing`): the validity of each value node that can be
+    /// missing, set when the node is first made (so a node's validity never changes).
+    pub(super) valid: Option<HashMap<NodeId, NodeId>>,
+    interned: HashMap<String, i64>,
 }
 
 impl Builder {
@@ -27,8 +36,29 @@ impl Builder {
         Builder::default()
     }
 
-    /// Appends a node, or returns the equal node already present.
+    /// Appends a node, or returns the equal node already present. While missing values are
+    /// tracked, operands that can be missing are first made safe where the node requires
+    /// it (masks, keys, reductions: `missing.rs`), and a new node gets its validity.
     pub fn add(&mut self, kind: NodeKind, ty: Type, shape: Shape) -> NodeId {
+        if self.valid.is_none() {
+            return self.add_node(kind, ty, shape).0;
+        }
+        let (kind, reduced_validity) = self.skip_missing(kind);
+        let (id, fresh) = self.add_node(kind, ty, shape);
+        if fresh {
+            let v = match reduced_validity {
+                Some(v) => Some(v),
+                None => self.validity_of(id),
+            };
+            if let (Some(v), Some(map)) = (v, self.valid.as_mut()) {
+                map.insert(id, v);
+            }
+        }
+        id
+    }
+
+    /// [`Builder::add`] without missing-value tracking; true when the node is new.
+    fn add_node(&mut self, kind: NodeKind, ty: Type, shape: Shape) -> (NodeId, bool) {
         let node = Node {
             kind,
             ty,
@@ -36,15 +66,26 @@ impl Builder {
             hint: None,
         };
         if node.is_sink() {
-            return self.push(node);
+            return (self.push(node), true);
         }
         let key = format!("{:?}|{:?}|{:?}", node.kind, node.ty, node.shape);
         if let Some(&id) = self.memo.get(&key) {
-            return id;
+            return (id, false);
         }
         let id = self.push(node);
         self.memo.insert(key, id);
-        id
+        (id, true)
+    }
+
+    /// Interns a string: its id in `Graph::strings`.
+    pub fn intern(&mut self, s: &str) -> i64 {
+        if let Some(&i) = self.interned.get(s) {
+            return i;
+        }
+        let i = self.graph.strings.len() as i64;
+        self.graph.strings.push(s.to_string());
+        self.interned.insert(s.to_string(), i);
+        i
     }
 
     fn push(&mut self, node: Node) -> NodeId {
@@ -94,7 +135,7 @@ impl Builder {
     pub fn konst(&mut self, lit: Literal) -> NodeId {
         let ty = match lit {
             Literal::Bool(_) => ScalarType::Bool,
-            Literal::Int(_) => ScalarType::Int,
+            Literal::Int(_) | Literal::Str(_) => ScalarType::Int,
             Literal::Float(_) => ScalarType::Float,
         };
         self.add(NodeKind::Const(lit), Type::Scalar(ty), Shape::Event)

@@ -34,9 +34,10 @@ const MATH1: [(&str, UnaryOp); 17] = [
     ("isnan", UnaryOp::IsNan),
 ];
 
-const OTHERS: [&str; 22] = [
-    "abs", "atan2", "pow", "min", "max", "count", "sum", "any", "all", "first", "argmin", "argmax",
-    "sort", "pairs", "triples", "concat", "deltaR", "deltaPhi", "mt", "branch", "int", "float",
+const OTHERS: [&str; 24] = [
+    "abs", "atan2", "pow", "min", "max", "count", "sum", "any", "all", "first", "last", "valid",
+    "argmin", "argmax", "sort", "pairs", "triples", "concat", "deltaR", "deltaPhi", "mt", "branch",
+    "int", "float",
 ];
 
 pub fn is_function(name: &str) -> bool {
@@ -169,18 +170,27 @@ impl Lowerer<'_> {
             }
             "min" | "max" => self.min_max(func, args, span),
             "count" | "sum" | "any" | "all" => self.reduction(func, args, span),
-            "first" => {
-                if !self.arity(func, args, span, &[1], "first(c)") {
+            "valid" => {
+                if !self.arity(func, args, span, &[1], "valid(x)") {
+                    return Val::Error;
+                }
+                let v = self.expr(&args[0]);
+                self.valid_of(&v, args[0].span)
+            }
+            "first" | "last" => {
+                if !self.arity(func, args, span, &[1], &format!("{name}(c)")) {
                     return Val::Error;
                 }
                 let Some(c) = self.coll_arg(&args[0]) else {
                     return Val::Error;
                 };
+                let op = if name == "first" {
+                    PickOp::First
+                } else {
+                    PickOp::Last
+                };
                 let pick = self.b.add(
-                    NodeKind::Pick {
-                        op: PickOp::First,
-                        space: c.space,
-                    },
+                    NodeKind::Pick { op, space: c.space },
                     Type::Scalar(ScalarType::Ref(c.space)),
                     Shape::Event,
                 );

@@ -46,6 +46,6 @@ pub(super) fn denotes(val: &Val, what: &str) -> Denotes {
         (_, Val::Obj(_)) => Denotes::Object,
         (_, Val::Vec4(_)) => Denotes::FourVector,
         (_, Val::Num(_)) => Denotes::Number,
-        (_, Val::Str(_)) => Denotes::Text,
+        (_, Val::Str(_) | Val::Text(_)) => Denotes::Text,
     }
 }

@@ -52,6 +52,9 @@ impl Lowerer<'_> {
                 let c = self.expr(cond);
                 let t = self.expr(then);
                 let f = self.expr(else_);
+                if is_string(&t) || is_string(&f) {
+                    return self.text_if(&c, &t, &f, [cond.span, then.span, else_.span]);
+                }
                 let (Some(c), Some(t), Some(f)) = (
                     self.num(&c, cond.span),
                     self.num(&t, then.span),
@@ -215,9 +218,10 @@ impl Lowerer<'_> {
                 "a four-vector is used where a number is needed",
                 "take a component: `.pt`, `.mass`, `.eta`, `.phi`, `.px`, ...",
             ),
-            Val::Str(_) => (
+            Val::Str(_) | Val::Text(_) => (
                 "a string is used where a number is needed",
-                "strings only name branches and labels",
+                "strings name branches and labels, fill string categories (`Cat([\"ee\", \"mumu\"])`), \
+                 compare with `==` and fill string table columns",
             ),
         };
         let d = v.describe(&self.b);
@@ -346,6 +350,12 @@ impl Lowerer<'_> {
         if matches!(lv, Val::Error) || matches!(rv, Val::Error) {
             return Val::Error;
         }
+        if op == BinOp::Coalesce {
+            return self.coalesce(&lv, &rv, [l.span, r.span]);
+        }
+        if is_string(&lv) || is_string(&rv) {
+            return self.text_compare(op, &lv, &rv, [l.span, r.span]);
+        }
         // Four-vector sums: `mu0 + mu1`, `z + j`.
         if op == BinOp::Add
             && (matches!(lv, Val::Obj(_) | Val::Vec4(_))
@@ -457,7 +467,7 @@ impl Lowerer<'_> {
                     BinOp::Le => BinaryOp::Le,
                     BinOp::Gt => BinaryOp::Gt,
                     BinOp::Ge => BinaryOp::Ge,
-                    BinOp::And | BinOp::Or => BinaryOp::And,
+                    BinOp::And | BinOp::Or | BinOp::Coalesce => BinaryOp::And,
                 };
                 Val::Num(self.b.binary(bop, a, b))
             }
@@ -634,22 +644,15 @@ impl Lowerer<'_> {
         let ty = self.b.scalar_type(n);
         let shape = self.b.shape(n);
         if ty == Some(ScalarType::Int) && binder.is_none() {
-            if shape != Shape::Event {
-                return self.error(
-                    "ana::check::shape",
-                    body.span,
-                    "an index must be one value per event",
-                    "per element",
-                    "index with a number: `c[0]`, `c[-1]`",
-                );
-            }
+            // An index per event picks one element per event; an index per element of
+            // another collection (`jets[mu.jetIdx]`) one element per element of it.
             let pick = self.b.add(
                 NodeKind::Pick {
                     op: PickOp::At { index: n },
                     space: coll.space,
                 },
                 Type::Scalar(ScalarType::Ref(coll.space)),
-                Shape::Event,
+                shape,
             );
             return Val::Obj(Obj {
                 coll,
@@ -700,6 +703,11 @@ impl Lowerer<'_> {
             },
         }))
     }
+}
+
+/// Whether a value is a string (a literal, a parameter or a computed string).
+pub(super) fn is_string(v: &Val) -> bool {
+    matches!(v, Val::Str(_) | Val::Text(_))
 }
 
 /// What a value with members is, and the names `.` reads on it: its fields, then the

@@ -29,7 +29,10 @@ mod builder;
 mod call;
 mod denotes;
 mod expr;
+mod hist;
+mod missing;
 mod param;
+mod text;
 mod value;
 
 use indexmap::IndexMap;
@@ -122,6 +125,7 @@ pub fn lower(
         later_regions: IndexMap::new(),
         flooded: false,
     };
+    l.b.track_missing();
     for stmt in &script.stmts {
         if let StmtKind::Region { name, .. } = &stmt.kind {
             l.later_regions
@@ -310,7 +314,14 @@ impl<'a> Lowerer<'a> {
                 region,
                 dims,
                 weight,
-            } => self.hist(name, region.as_ref(), dims, weight.as_ref()),
+                sample,
+            } => self.hist(
+                name,
+                region.as_ref(),
+                dims,
+                weight.as_ref(),
+                sample.as_ref(),
+            ),
             StmtKind::Table {
                 name,
                 region,
@@ -394,7 +405,10 @@ impl<'a> Lowerer<'a> {
     fn region(&mut self, name: &Ident, parent: Option<&Ident>, cond: &Expr) {
         let parent_mask = parent.map(|p| self.region_mask(p));
         let val = self.expr(cond);
-        let mask = self.event_bool(&val, cond.span, "a region's condition");
+        // A condition that is missing (`mu[1].pt > 20` with one muon) does not hold.
+        let mask = self
+            .event_bool(&val, cond.span, "a region's condition")
+            .map(|m| self.b.definite(m));
         let mask = match (parent_mask, mask) {
             (Some(Some(p)), Some(m)) => Some(self.b.binary(BinaryOp::And, p, m)),
             (None, m) => m,
@@ -444,164 +458,6 @@ impl<'a> Lowerer<'a> {
         Some(n)
     }
 
-    fn hist(
-        &mut self,
-        name: &Ident,
-        region: Option<&Ident>,
-        dims: &[HistDim],
-        weight: Option<&Expr>,
-    ) {
-        let fresh = self.output_name(name, "histogram");
-        let mask = region.map(|r| self.region_mask(r));
-        let mut axes = Vec::new();
-        let mut vals = Vec::new();
-        let mut spans = Vec::new();
-        let many = dims.len() > 1;
-        for dim in dims {
-            let default_name = if many {
-                self.text(dim.value.span).to_string()
-            } else {
-                name.name.clone()
-            };
-            let axis = self.axis(&dim.axis, default_name);
-            let v = self.expr(&dim.value);
-            if let Some(n) = self.num(&v, dim.value.span) {
-                if self.b.scalar_type(n) == Some(ScalarType::Bool)
-                    && !matches!(
-                        axis.as_ref().map(|a| &a.kind),
-                        Some(AxisKind::Integer { .. } | AxisKind::Category { .. })
-                    )
-                {
-                    self.error(
-                        "ana::check::type",
-                        dim.value.span,
-                        "a Bool filled into a numeric axis",
-                        "a Bool",
-                        "use `Int(0, 2)` for a Bool, or fill a number",
-                    );
-                }
-                vals.push(Val::Num(n));
-                spans.push(dim.value.span);
-            }
-            axes.push(axis);
-        }
-        if dims.len() > 2 {
-            self.error(
-                "ana::check::hist_dims",
-                name.span,
-                "histograms have one or two axes",
-                format!("{} axes", dims.len()),
-                "split it into several histograms",
-            );
-            return;
-        }
-        let w = weight.and_then(|w| {
-            let v = self.expr(w);
-            let n = self.num(&v, w.span)?;
-            if self.b.scalar_type(n) == Some(ScalarType::Bool) {
-                self.error(
-                    "ana::check::type",
-                    w.span,
-                    "a weight must be a number",
-                    "a Bool",
-                    "use `if cond then 1.0 else 0.0`",
-                );
-                return None;
-            }
-            vals.push(Val::Num(n));
-            spans.push(w.span);
-            Some(())
-        });
-        let axes_exact: Vec<bool> = axes
-            .iter()
-            .map(|a| {
-                matches!(
-                    a.as_ref().map(|a| &a.kind),
-                    Some(AxisKind::Integer { .. } | AxisKind::Category { .. })
-                )
-            })
-            .collect();
-        let (Some(axes), true) = (
-            axes.into_iter().collect::<Option<Vec<Axis>>>(),
-            vals.len() == dims.len() + usize::from(w.is_some()),
-        ) else {
-            return;
-        };
-        let mask = match mask {
-            None => None,
-            Some(Some(m)) => Some(m),
-            Some(None) => return,
-        };
-        let all = spans.iter().copied().reduce(Span::to).unwrap_or(name.span);
-        let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
-            return;
-        };
-        // Integer and category axes bin integers exactly: Int values stay Int (Bools become
-        // 0/1); every other axis and the weight take Float.
-        let nodes: Vec<NodeId> = nodes
-            .into_iter()
-            .enumerate()
-            .map(|(i, n)| match (axes_exact.get(i), self.b.scalar_type(n)) {
-                (Some(true), Some(ScalarType::Int | ScalarType::Bool)) => {
-                    self.b.cast(n, ScalarType::Int)
-                }
-                _ => self.b.cast(n, ScalarType::Float),
-            })
-            .collect();
-        let (values, weight) = if w.is_some() {
-            let (v, w) = nodes.split_at(nodes.len() - 1);
-            (v.to_vec(), w.first().copied())
-        } else {
-            (nodes, None)
-        };
-        if !fresh {
-            return;
-        }
-        let slots = axes
-            .iter()
-            .map(Axis::extent)
-            .fold(1usize, usize::saturating_mul);
-        if slots > MAX_HIST_SLOTS {
-            self.error(
-                "ana::check::axis",
-                name.span,
-                format!("histogram `{}` would have {slots} bins", name.name),
-                "too many bins",
-                format!(
-                    "a histogram has at most {MAX_HIST_SLOTS} bins in all (flow bins included): \
-                     use fewer bins per axis"
-                ),
-            );
-            return;
-        }
-        let storage = if weight.is_some() {
-            Storage::Weighted
-        } else {
-            Storage::Double
-        };
-        let hist = HistId(self.b.graph.hists.len() as u32);
-        self.b.graph.hists.push(HistSpec {
-            name: name.name.clone(),
-            axes,
-            storage,
-        });
-        let space = match shape {
-            Shape::Event => None,
-            Shape::Elem(s) => Some(s),
-        };
-        self.b.add(
-            NodeKind::Fill {
-                hist,
-                space,
-                region: mask,
-                values,
-                weight,
-            },
-            Type::Scalar(ScalarType::Bool),
-            Shape::Event,
-        );
-    }
-
     fn table(&mut self, name: &Ident, region: Option<&Ident>, columns: &[Column]) {
         let fresh = self.output_name(name, "table");
         let mask = region.map(|r| self.region_mask(r));
@@ -618,10 +474,15 @@ impl<'a> Lowerer<'a> {
                 );
             }
             let v = self.expr(&col.value);
-            let Some(n) = self.num(&v, col.value.span) else {
+            let (n, dtype) = if expr::is_string(&v) {
+                (self.text_value(&v), Some(ColumnType::Str))
+            } else {
+                (self.num(&v, col.value.span), None)
+            };
+            let Some(n) = n else {
                 continue;
             };
-            let dtype = self.column_type(n);
+            let dtype = dtype.unwrap_or_else(|| self.column_type(n));
             specs.push(ColumnSpec {
                 name: col.name.clone(),
                 dtype,
@@ -651,16 +512,31 @@ impl<'a> Lowerer<'a> {
             .map(|c| c.value.span)
             .reduce(Span::to)
             .unwrap_or(name.span);
-        let Some((shape, nodes)) = self.unify_nums(&vals, all) else {
+        let Some((shape, mut nodes)) = self.unify_nums(&vals, all) else {
             return;
         };
         if !fresh {
             return;
         }
+        // A column whose value can be missing is null there: its validity is appended as
+        // a hidden Bool column.
+        let mut nullable = Vec::new();
+        for i in 0..nodes.len() {
+            let Some(v) = nodes.get(i).and_then(|&n| self.b.validity(n)) else {
+                continue;
+            };
+            nullable.push((i, nodes.len()));
+            nodes.push(v);
+            specs.push(ColumnSpec {
+                name: format!("{}.valid", specs.get(i).map_or("", |c| c.name.as_str())),
+                dtype: ColumnType::Bool,
+            });
+        }
         let table = TableId(self.b.graph.tables.len() as u32);
         self.b.graph.tables.push(TableSpec {
             name: name.name.clone(),
             columns: specs,
+            nullable,
         });
         let space = match shape {
             Shape::Event => None,

@@ -20,7 +20,12 @@ pub enum Val {
     Coll(Rc<Coll>),
     Obj(Obj),
     Vec4(V4),
+    /// A string literal or string parameter: a branch name where one is expected, else a
+    /// string value (interned on use, see `Text`).
     Str(String),
+    /// A string value: an `Int` node holding an interned id (`Graph::strings`), per event
+    /// or per element (`if c then "ee" else "mumu"`).
+    Text(NodeId),
     /// Something already reported: using it reports nothing more.
     Error,
 }
@@ -92,6 +97,7 @@ impl Val {
                 None => Shape::Elem(o.coll.space),
             }),
             Val::Vec4(v) => Some(b.shape(v.any())),
+            Val::Text(n) => Some(b.shape(*n)),
             Val::Str(_) | Val::Error => None,
         }
     }
@@ -114,13 +120,17 @@ impl Val {
             Val::Obj(o) => format!("one object ({})", o.coll.what),
             Val::Vec4(_) => "a four-vector".to_string(),
             Val::Str(_) => "a string".to_string(),
+            Val::Text(n) => match b.shape(*n) {
+                Shape::Event => "a string per event".to_string(),
+                Shape::Elem(_) => "a string per element".to_string(),
+            },
             Val::Error => "an error".to_string(),
         }
     }
 }
 
 impl V4 {
-    fn any(&self) -> NodeId {
+    pub(crate) fn any(&self) -> NodeId {
         match *self {
             V4::Polar { pt, .. } => pt,
             V4::Cart { px, .. } => px,
@@ -445,6 +455,12 @@ pub fn gather(b: &mut Builder, index: NodeId, v: &Val) -> Val {
 /// gathered through the parent indices of filters, sorts and cross pairs derived from it.
 /// `None` when the shapes are unrelated.
 pub fn lift(b: &mut Builder, v: &Val, target: Shape) -> Option<Val> {
+    if let Val::Text(n) = v {
+        return match lift(b, &Val::Num(*n), target)? {
+            Val::Num(m) => Some(Val::Text(m)),
+            _ => None,
+        };
+    }
     let from = v.shape(b)?;
     if from == target {
         return Some(v.clone());

@@ -152,6 +152,7 @@ pub(crate) fn remap(kind: &NodeKind, f: &impl Fn(NodeId) -> NodeId) -> NodeKind 
         Pick { op, space } => Pick {
             op: match op {
                 PickOp::First => PickOp::First,
+                PickOp::Last => PickOp::Last,
                 PickOp::At { index } => PickOp::At { index: f(*index) },
                 PickOp::ArgMin { key } => PickOp::ArgMin { key: f(*key) },
                 PickOp::ArgMax { key } => PickOp::ArgMax { key: f(*key) },
@@ -164,12 +165,16 @@ pub(crate) fn remap(kind: &NodeKind, f: &impl Fn(NodeId) -> NodeId) -> NodeKind 
             region,
             values,
             weight,
+            sample,
+            valid,
         } => Fill {
             hist: *hist,
             space: space.map(f),
             region: region.map(f),
             values: values.iter().map(|v| f(*v)).collect(),
             weight: weight.map(f),
+            sample: sample.map(f),
+            valid: valid.map(f),
         },
         Append {
             table,

@@ -11,8 +11,8 @@ use crate::ast::Span;
 use crate::diagnostics::{Diagnostic, LineIndex};
 
 /// Keywords that are not statements: `found` being one of them is not an operand.
-const KEYWORDS: [&str; 10] = [
-    "in", "and", "or", "not", "weight", "if", "then", "else", "true", "false",
+const KEYWORDS: [&str; 11] = [
+    "in", "and", "or", "not", "weight", "if", "then", "else", "true", "false", "vs",
 ];
 
 /// The diagnostic of a parse of `source[base..]` that failed, and the failing position in
@@ -173,7 +173,7 @@ fn syntax_help(
     if expected.iter().any(|e| e.starts_with("an axis")) || before.ends_with('~') {
         return "attach an axis with `~`: `hist h: x ~ Reg(50, 0, 100, \"label\")`".to_string();
     }
-    "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `table`, `cutflow`; see examples/*.ana".to_string()
+    "statements are `input`, `tree`, `param`, `let`, `region`, `hist`, `profile`, `table`, `cutflow`; see docs/language.md".to_string()
 }
 
 /// The token `rest` starts with: a string, a name or number, a run of operator characters,
@@ -260,6 +260,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::let_stmt
         | Rule::region_stmt
         | Rule::hist_stmt
+        | Rule::profile_stmt
         | Rule::table_stmt
         | Rule::cutflow_stmt => "a statement",
         Rule::ident => "a name",
@@ -273,6 +274,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::and_expr
         | Rule::not_expr
         | Rule::cmp_expr
+        | Rule::coalesce_expr
         | Rule::add_expr
         | Rule::mul_expr
         | Rule::pow_expr
@@ -281,9 +283,15 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::call
         | Rule::boolean => "an expression",
         Rule::or_op | Rule::and_op | Rule::not_op => "an operator",
-        Rule::cmp_op | Rule::add_op | Rule::mul_op | Rule::pow_op | Rule::neg_op => "an operator",
+        Rule::cmp_op
+        | Rule::add_op
+        | Rule::mul_op
+        | Rule::pow_op
+        | Rule::neg_op
+        | Rule::coalesce_op => "an operator",
         Rule::member | Rule::bracket | Rule::ctor_fields => "an operator",
         Rule::in_clause => "`in`",
+        Rule::vs_op => "`vs`",
         Rule::weight_clause => "`weight`",
         Rule::hist_dim => "an expression",
         Rule::axis => "an axis (Reg, Log, Var, Int, Cat)",

@@ -3,7 +3,7 @@
 
 use std::num::NonZeroUsize;
 
-use ana_compiler::graph::{Graph, Storage};
+use ana_compiler::graph::Graph;
 
 use super::RunError;
 
@@ -53,13 +53,14 @@ fn plural(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Bytes of one copy of every histogram's storage (8 per slot, twice for weighted ones).
+/// Bytes of one copy of every histogram's storage (8 per slot and array: `sumw`, and
+/// `sumw2`, `sumwx`, `sumwx2` where the storage keeps them).
 pub fn histogram_bytes(graph: &Graph) -> u64 {
     graph
         .hists
         .iter()
         .map(|h| {
-            let arrays: u64 = if h.storage == Storage::Weighted { 2 } else { 1 };
+            let arrays = 1 + u64::from(h.storage.has_sumw2()) + 2 * u64::from(h.storage.is_mean());
             (h.size() as u64).saturating_mul(8 * arrays)
         })
         .fold(0, u64::saturating_add)

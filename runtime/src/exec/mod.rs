@@ -122,6 +122,8 @@ pub struct RunSummary {
     /// Histograms with bins whose contents are NaN or infinite (written as JSON `null`),
     /// and how many such bins, in declaration order.
     pub non_finite: Vec<(String, u64)>,
+    /// Per histogram, in declaration order, the fills skipped because a value was missing.
+    pub missing: Vec<(String, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -297,6 +299,12 @@ pub fn run_source(
     let entries_skipped: u64 = skipped_per_file.iter().sum();
     let entries = total - entries_skipped;
     let non_finite = merger.non_finite(graph);
+    let missing: Vec<(String, u64)> = graph
+        .hists
+        .iter()
+        .zip(&merger.total.missing)
+        .map(|(h, &n)| (h.name.clone(), n))
+        .collect();
     // Writing the outputs may take seconds (large histograms, many tables): a signal meanwhile
     // stops between files.
     let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries, cancelled)?;
@@ -332,6 +340,7 @@ pub fn run_source(
         skipped: skipped.clone(),
         entries_skipped,
         non_finite: non_finite.iter().cloned().collect(),
+        missing_fills: missing.iter().cloned().collect(),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     if cancelled() {
@@ -350,6 +359,7 @@ pub fn run_source(
         skipped,
         entries_skipped,
         non_finite,
+        missing,
     })
 }
 
@@ -394,26 +404,27 @@ impl Merger {
     fn new(graph: &Graph, dir: &Path, rows_per_part: usize) -> Result<Merger, OutputError> {
         let mut total = ChunkOutput::new(graph);
         total.tables.clear();
+        let strings = std::sync::Arc::new(graph.strings.clone());
         let tables = graph
             .tables
             .iter()
-            .map(|t| TableWriter::new(dir, t, rows_per_part))
+            .map(|t| TableWriter::new(dir, t, strings.clone(), rows_per_part))
             .collect::<Result<_, _>>()?;
         Ok(Merger { total, tables })
     }
 
     fn add(&mut self, part: ChunkOutput) -> Result<(), OutputError> {
         for (acc, h) in self.total.hists.iter_mut().zip(&part.hists) {
-            for (a, b) in acc.sumw.iter_mut().zip(&h.sumw) {
-                *a += b;
-            }
-            if let (Some(acc2), Some(h2)) = (&mut acc.sumw2, &h.sumw2) {
-                for (a, b) in acc2.iter_mut().zip(h2) {
+            for (acc, arr) in acc.arrays_mut().zip(h.arrays()) {
+                for (a, b) in acc.iter_mut().zip(arr) {
                     *a += b;
                 }
             }
         }
         for (acc, c) in self.total.cutflow.iter_mut().zip(&part.cutflow) {
+            *acc += c;
+        }
+        for (acc, c) in self.total.missing.iter_mut().zip(&part.missing) {
             *acc += c;
         }
         for (w, t) in self.tables.iter_mut().zip(part.tables) {
@@ -430,16 +441,9 @@ impl Merger {
             .iter()
             .zip(&self.total.hists)
             .filter_map(|(spec, h)| {
-                let bad = |x: &f64| !x.is_finite();
-                let n = match &h.sumw2 {
-                    Some(w2) => h
-                        .sumw
-                        .iter()
-                        .zip(w2)
-                        .filter(|(a, b)| bad(a) || bad(b))
-                        .count(),
-                    None => h.sumw.iter().filter(|x| bad(x)).count(),
-                } as u64;
+                let n = (0..h.sumw.len())
+                    .filter(|&i| h.arrays().any(|a| a.get(i).is_some_and(|x| !x.is_finite())))
+                    .count() as u64;
                 (n > 0).then(|| (spec.name.clone(), n))
             })
             .collect()

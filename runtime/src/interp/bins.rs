@@ -53,9 +53,11 @@ impl Binner {
                 lo: *lo,
                 bins: hi.saturating_sub(*lo).max(0) as usize,
             },
-            AxisKind::Category { values } => Binner::Category {
-                values: values.clone(),
-            },
+            AxisKind::Category { values } | AxisKind::StrCategory { ids: values, .. } => {
+                Binner::Category {
+                    values: values.clone(),
+                }
+            }
         }
     }
 

@@ -256,13 +256,18 @@ impl Interpreter {
                 values::reduce_inner(*op, space(*s)?, space(*a)?, space(*b)?, v)?
             }
             Pick { op, space: s } => {
+                use ana_compiler::graph::PickOp;
                 let arg = match op {
-                    ana_compiler::graph::PickOp::First => None,
-                    ana_compiler::graph::PickOp::At { index } => Some(get(*index)?),
-                    ana_compiler::graph::PickOp::ArgMin { key }
-                    | ana_compiler::graph::PickOp::ArgMax { key } => Some(get(*key)?),
+                    PickOp::First | PickOp::Last => None,
+                    PickOp::At { index } => Some(get(*index)?),
+                    PickOp::ArgMin { key } | PickOp::ArgMax { key } => Some(get(*key)?),
                 };
-                values::pick(op, space(*s)?, arg)?
+                // An index per element picks per element of its own space.
+                let per = match node.shape {
+                    Shape::Elem(e) => Some(space(e)?),
+                    Shape::Event => None,
+                };
+                values::pick(op, space(*s)?, arg, per)?
             }
             Fill {
                 hist,
@@ -270,20 +275,30 @@ impl Interpreter {
                 region,
                 values: vals,
                 weight,
+                sample,
+                valid,
             } => {
                 let sp = s.map(&space).transpose()?;
                 let len = sp.map_or(n, SpaceCol::total);
-                let rows = sinks::selected_rows(n, sp, region.map(&get).transpose()?)?;
+                let mut rows = sinks::selected_rows(n, sp, region.map(&get).transpose()?)?;
+                let i = hist.0 as usize;
+                if let Some(v) = valid {
+                    let missing = sinks::keep_valid(&mut rows, get(*v)?, len)?;
+                    let Some(count) = out.missing.get_mut(i) else {
+                        return Err(graph_error(format!("histogram #{i} out of range")));
+                    };
+                    *count += missing;
+                }
                 let vals = vals
                     .iter()
                     .map(|&v| get(v))
                     .collect::<Result<Vec<_>, _>>()?;
                 let w = weight.map(&get).transpose()?;
-                let i = hist.0 as usize;
+                let x = sample.map(&get).transpose()?;
                 let (Some(spec), Some(buf)) = (g.hists.get(i), out.hists.get_mut(i)) else {
                     return Err(graph_error(format!("histogram #{i} out of range")));
                 };
-                sinks::fill(spec, buf, &rows, &vals, w, len)?;
+                sinks::fill(spec, buf, &rows, &vals, w, x, len)?;
                 return Ok(None);
             }
             Append {

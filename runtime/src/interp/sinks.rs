@@ -37,8 +37,27 @@ pub fn selected_rows(
     })
 }
 
+/// Drops the rows where `valid` is false; returns how many were dropped (the histogram's
+/// missing count).
+#[expect(
+    clippy::indexing_slicing,
+    reason = "rows are below `len`, the checked length of `valid`"
+)]
+pub fn keep_valid(rows: &mut Vec<usize>, valid: &Col, len: usize) -> Result<u64, EngineError> {
+    let Col::Bool(v) = valid else {
+        return Err(graph_error("fill validity is not a bool"));
+    };
+    if v.len() != len {
+        return Err(graph_error("fill validity of another shape than the sink"));
+    }
+    let before = rows.len();
+    rows.retain(|&r| v[r]);
+    Ok((before - rows.len()) as u64)
+}
+
 /// Adds one entry per row: slot found per axis (row-major, first axis slowest), then weight
-/// (1 without one) added to `sumw` and its square to `sumw2`, row by row.
+/// w (1 without one) added to `sumw` and w*w to `sumw2`; for mean storages, with the
+/// sample x, w*x to `sumwx` and (w*x)*x to `sumwx2`; each array row by row.
 #[expect(
     clippy::indexing_slicing,
     reason = "rows are below `len`, the checked length of every value and of the weight; \
@@ -50,6 +69,7 @@ pub fn fill(
     rows: &[usize],
     values: &[&Col],
     weight: Option<&Col>,
+    sample: Option<&Col>,
     len: usize,
 ) -> Result<(), EngineError> {
     if values.len() != spec.axes.len() {
@@ -85,9 +105,30 @@ pub fn fill(
             Col::Space(_) => return Err(graph_error("fill with a space")),
         }
     }
-    if buf.sumw.len() != spec.size() || buf.sumw2.as_ref().is_some_and(|w2| w2.len() != spec.size())
-    {
+    if buf.arrays().any(|a| a.len() != spec.size()) {
         return Err(graph_error("histogram buffer of the wrong size"));
+    }
+    let w = match weight {
+        None => None,
+        Some(Col::Float(w)) if w.len() == len => Some(w),
+        Some(_) => {
+            return Err(graph_error(
+                "fill weight is not a float of the sink's shape",
+            ));
+        }
+    };
+    if let (Some(sx), Some(sx2)) = (&mut buf.sumwx, &mut buf.sumwx2) {
+        let Some(Col::Float(x)) = sample else {
+            return Err(graph_error("a mean storage filled without a float sample"));
+        };
+        if x.len() != len {
+            return Err(graph_error("fill sample of another shape than the sink"));
+        }
+        for (&s, &r) in slots.iter().zip(rows) {
+            let wx = w.map_or(1.0, |w| w[r]) * x[r];
+            sx[s] += wx;
+            sx2[s] += wx * x[r];
+        }
     }
     match weight {
         None => {

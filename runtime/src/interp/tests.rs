@@ -156,6 +156,8 @@ pub fn dimuon_graph() -> Graph {
         region: None,
         values: vec![count],
         weight: None,
+        sample: None,
+        valid: None,
     });
     let two = b.int(2, Shape::Event);
     let is2 = b.bin(Eq, count, two);
@@ -204,6 +206,8 @@ pub fn dimuon_graph() -> Graph {
         region: Some(dimuon),
         values: vec![zmass],
         weight: None,
+        sample: None,
+        valid: None,
     });
     let c90 = b.float(90.0, Shape::Event);
     let d = b.bin(Sub, zmass, c90);
@@ -303,6 +307,7 @@ pub fn dimuon_graph() -> Graph {
             col("mu-_eta", ColumnType::F32),
             col("mu-_phi", ColumnType::F32),
         ],
+        nullable: vec![],
     }];
     b.g.regions = vec![
         RegionSpec {

@@ -13,7 +13,7 @@ use super::column::{Col, SpaceCol, graph_error};
 pub fn constant(lit: &Literal, len: usize) -> Col {
     match lit {
         Literal::Bool(b) => Col::Bool(vec![*b; len]),
-        Literal::Int(i) => Col::Int(vec![*i; len]),
+        Literal::Int(i) | Literal::Str(i) => Col::Int(vec![*i; len]),
         Literal::Float(x) => Col::Float(vec![*x; len]),
     }
 }
@@ -366,30 +366,53 @@ pub fn reduce_inner(
     clippy::indexing_slicing,
     reason = "`at` has one value per event and `key` one per element (both checked)"
 )]
-pub fn pick(op: &PickOp, space: &SpaceCol, arg: Option<&Col>) -> Result<Col, EngineError> {
+pub fn pick(
+    op: &PickOp,
+    space: &SpaceCol,
+    arg: Option<&Col>,
+    per: Option<&SpaceCol>,
+) -> Result<Col, EngineError> {
     let n = space.n_events();
     let mut out = Vec::with_capacity(n);
-    match (op, arg) {
-        (PickOp::First, _) => {
+    // The element at `k` of an event's list, or -1 outside 0..len (negative included).
+    let at_in = |r: &std::ops::Range<usize>, k: i64| -> i64 {
+        if (0..r.len() as i64).contains(&k) {
+            r.start as i64 + k
+        } else {
+            -1
+        }
+    };
+    match (op, arg, per) {
+        (PickOp::First, _, _) => {
             out.extend(
                 space
                     .events()
                     .map(|(_, r)| if r.is_empty() { -1 } else { r.start as i64 }),
             );
         }
-        (PickOp::At { .. }, Some(Col::Int(at))) if at.len() == n => {
+        (PickOp::Last, _, _) => {
+            out.extend(
+                space
+                    .events()
+                    .map(|(_, r)| if r.is_empty() { -1 } else { r.end as i64 - 1 }),
+            );
+        }
+        (PickOp::At { .. }, Some(Col::Int(at)), None) if at.len() == n => {
             for (e, r) in space.events() {
-                let len = r.len() as i64;
-                let i = at[e];
-                let k = if i < 0 { i.wrapping_add(len) } else { i };
-                out.push(if (0..len).contains(&k) {
-                    r.start as i64 + k
-                } else {
-                    -1
-                });
+                out.push(at_in(&r, at[e]));
             }
         }
-        (PickOp::ArgMin { .. } | PickOp::ArgMax { .. }, Some(key))
+        (PickOp::At { .. }, Some(Col::Int(at)), Some(per))
+            if at.len() == per.total() && per.n_events() == n =>
+        {
+            out.reserve(at.len());
+            for ((_, r), (_, rows)) in space.events().zip(per.events()) {
+                for i in rows {
+                    out.push(at_in(&r, at[i]));
+                }
+            }
+        }
+        (PickOp::ArgMin { .. } | PickOp::ArgMax { .. }, Some(key), None)
             if key.len() == space.total() =>
         {
             let min = matches!(op, PickOp::ArgMin { .. });
@@ -429,7 +452,7 @@ pub fn pick(op: &PickOp, space: &SpaceCol, arg: Option<&Col>) -> Result<Col, Eng
                 out.push(best);
             }
         }
-        (op, _) => {
+        (op, _, _) => {
             return Err(graph_error(format!(
                 "pick {op:?} with a malformed argument"
             )));

@@ -158,6 +158,9 @@ pub struct RunRecord {
     /// Histograms with NaN or infinite bin contents (written as `null` in
     /// `histograms.json`): the number of such bins, by histogram name.
     pub non_finite: std::collections::BTreeMap<String, u64>,
+    /// Per histogram, the fills skipped because a value was missing (an empty collection's
+    /// `first`, an index out of range): every histogram, 0 included.
+    pub missing_fills: std::collections::BTreeMap<String, u64>,
 }
 
 /// Input left out of a `--keep-going` run: a whole file (it did not open) or a chunk of it.

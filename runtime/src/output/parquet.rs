@@ -5,7 +5,9 @@
 //! Output: part files of at most `rows_per_part` rows, row groups of at most
 //! [`ROW_GROUP_ROWS`]; `pandas.read_parquet(DIR/<table>)` reads the table whole.
 //! Invariant: there is always at least one part (an empty table is one part with the schema
-//! and no rows), so readers see the columns and their types.
+//! and no rows), so readers see the columns and their types. A nullable column's validity
+//! is a hidden Bool column of the batch (`TableSpec::nullable`), written as the null mask;
+//! string columns hold interned ids (`Graph::strings`), written as UTF-8.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,10 @@ use std::sync::Arc;
 
 use ana_compiler::abi::{OutColumn, TableBuffer};
 use ana_compiler::graph::{ColumnType, TableSpec};
-use arrow::array::{ArrayRef, BooleanArray, Float32Array, Float64Array, Int32Array, Int64Array};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int32Array, Int64Array, StringArray,
+};
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -34,6 +39,10 @@ pub struct TableWriter {
     dir: PathBuf,
     name: String,
     schema: SchemaRef,
+    /// Per written column: its index in the batch, its type, and the index of its
+    /// validity column when it is nullable.
+    layout: Vec<(usize, ColumnType, Option<usize>)>,
+    strings: Arc<Vec<String>>,
     rows_per_part: usize,
     writer: Option<ArrowWriter<File>>,
     rows_in_part: usize,
@@ -56,16 +65,35 @@ fn data_type(t: ColumnType) -> DataType {
         ColumnType::I64 => DataType::Int64,
         ColumnType::F32 => DataType::Float32,
         ColumnType::F64 => DataType::Float64,
+        ColumnType::Str => DataType::Utf8,
     }
 }
 
-fn array(col: OutColumn) -> ArrayRef {
-    match col {
-        OutColumn::Bool(v) => Arc::new(BooleanArray::from(v)),
-        OutColumn::I32(v) => Arc::new(Int32Array::from(v)),
-        OutColumn::I64(v) => Arc::new(Int64Array::from(v)),
-        OutColumn::F32(v) => Arc::new(Float32Array::from(v)),
-        OutColumn::F64(v) => Arc::new(Float64Array::from(v)),
+fn array(
+    col: OutColumn,
+    dtype: ColumnType,
+    valid: Option<&[bool]>,
+    strings: &[String],
+) -> ArrayRef {
+    let nulls = valid.map(|v| NullBuffer::from(v.to_vec()));
+    match (col, dtype) {
+        (OutColumn::I64(ids), ColumnType::Str) => {
+            let present = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
+            Arc::new(StringArray::from_iter(ids.iter().enumerate().map(
+                |(i, &id)| {
+                    usize::try_from(id)
+                        .ok()
+                        .filter(|_| present(i))
+                        .and_then(|id| strings.get(id))
+                        .map(String::as_str)
+                },
+            )))
+        }
+        (OutColumn::Bool(v), _) => Arc::new(BooleanArray::new(v.into(), nulls)),
+        (OutColumn::I32(v), _) => Arc::new(Int32Array::new(v.into(), nulls)),
+        (OutColumn::I64(v), _) => Arc::new(Int64Array::new(v.into(), nulls)),
+        (OutColumn::F32(v), _) => Arc::new(Float32Array::new(v.into(), nulls)),
+        (OutColumn::F64(v), _) => Arc::new(Float64Array::new(v.into(), nulls)),
     }
 }
 
@@ -74,19 +102,33 @@ impl TableWriter {
     pub fn new(
         root: &Path,
         spec: &TableSpec,
+        strings: Arc<Vec<String>>,
         rows_per_part: usize,
     ) -> Result<TableWriter, OutputError> {
         let dir = root.join(&spec.name);
         std::fs::create_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
-        let fields: Vec<Field> = spec
-            .columns
-            .iter()
-            .map(|c| Field::new(&c.name, data_type(c.dtype), false))
-            .collect();
+        let hidden: Vec<usize> = spec.nullable.iter().map(|&(_, v)| v).collect();
+        let mut fields = Vec::new();
+        let mut layout = Vec::new();
+        for (i, c) in spec.columns.iter().enumerate() {
+            if hidden.contains(&i) {
+                continue;
+            }
+            let valid = spec
+                .nullable
+                .iter()
+                .find(|&&(c, _)| c == i)
+                .map(|&(_, v)| v);
+            let nullable = valid.is_some() || c.dtype == ColumnType::Str;
+            fields.push(Field::new(&c.name, data_type(c.dtype), nullable));
+            layout.push((i, c.dtype, valid));
+        }
         Ok(TableWriter {
             dir,
             name: spec.name.clone(),
             schema: Arc::new(Schema::new(fields)),
+            layout,
+            strings,
             rows_per_part: rows_per_part.max(1),
             writer: None,
             rows_in_part: 0,
@@ -123,7 +165,21 @@ impl TableWriter {
     /// Appends a batch's rows after those already written, rolling to a new part file when
     /// the current one is full.
     pub fn append(&mut self, buf: TableBuffer) -> Result<(), OutputError> {
-        let columns: Vec<ArrayRef> = buf.columns.into_iter().map(array).collect();
+        let mut cols: Vec<Option<OutColumn>> = buf.columns.into_iter().map(Some).collect();
+        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.layout.len());
+        for &(i, dtype, valid) in &self.layout {
+            let valid = match valid.and_then(|v| cols.get(v)) {
+                Some(Some(OutColumn::Bool(v))) => Some(v.clone()),
+                _ => None,
+            };
+            let Some(col) = cols.get_mut(i).and_then(Option::take) else {
+                return Err(OutputError::Table {
+                    table: self.name.clone(),
+                    message: format!("batch without column {i}"),
+                });
+            };
+            columns.push(array(col, dtype, valid.as_deref(), &self.strings));
+        }
         let batch =
             RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| OutputError::Table {
                 table: self.name.clone(),

@@ -56,6 +56,7 @@ fn axis_decl(a: &Axis) -> serde_json::Value {
         AxisKind::Variable { edges } => json!({"kind": "variable", "edges": edges}),
         AxisKind::Integer { lo, hi } => json!({"kind": "integer", "lo": lo, "hi": hi}),
         AxisKind::Category { values } => json!({"kind": "category", "values": values}),
+        AxisKind::StrCategory { values, .. } => json!({"kind": "strcategory", "values": values}),
     };
     if let (Some(v), Some(b)) = (v.as_object_mut(), base.as_object()) {
         v.extend(b.clone());
@@ -152,10 +153,7 @@ fn histograms_open_in_hist_with_identical_contents() {
         cols.iter_mut().for_each(|c| c.truncate(len));
         let weights: Option<Vec<f64>> = (storage == Storage::Weighted)
             .then(|| (0..len).map(|i| 0.5 + (i % 7) as f64 * 0.25).collect());
-        let mut buf = HistBuffer {
-            sumw: vec![0.0; spec.size()],
-            sumw2: (storage == Storage::Weighted).then(|| vec![0.0; spec.size()]),
-        };
+        let mut buf = HistBuffer::new(&spec);
         let binners: Vec<Binner> = spec.axes.iter().map(Binner::new).collect();
         for row in 0..len {
             let mut slot = 0;
@@ -215,6 +213,7 @@ fn table_spec() -> TableSpec {
             col("id", ColumnType::I64),
             col("ok", ColumnType::Bool),
         ],
+        nullable: vec![],
     }
 }
 
@@ -233,7 +232,8 @@ fn batch(rows: std::ops::Range<i64>) -> TableBuffer {
 #[test]
 fn parquet_parts_roll_and_keep_row_order() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut w = TableWriter::new(dir.path(), &table_spec(), 1000).expect("writer");
+    let mut w =
+        TableWriter::new(dir.path(), &table_spec(), Default::default(), 1000).expect("writer");
     let mut start = 0;
     for size in [10, 0, 990, 1500, 7, 493] {
         w.append(batch(start..start + size)).expect("append");
@@ -274,7 +274,7 @@ fn parquet_parts_roll_and_keep_row_order() {
 #[test]
 fn empty_table_is_one_part_with_the_schema() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let w = TableWriter::new(dir.path(), &table_spec(), 1000).expect("writer");
+    let w = TableWriter::new(dir.path(), &table_spec(), Default::default(), 1000).expect("writer");
     let s = w.finish().expect("finish");
     assert_eq!((s.rows, s.parts), (0, 1));
     assert!(dir.path().join("t/part-00000.parquet").is_file());

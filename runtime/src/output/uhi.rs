@@ -17,11 +17,24 @@ use crate::interp::log_edges;
 /// The UHI serialization of one histogram.
 pub fn hist_json(spec: &HistSpec, buf: &HistBuffer) -> Value {
     let extents: Vec<usize> = spec.axes.iter().map(Axis::extent).collect();
-    let storage = match (spec.storage, &buf.sumw2) {
-        (Storage::Weighted, Some(w2)) => json!({
+    let storage = match (spec.storage, &buf.sumw2, Means::of(spec, buf)) {
+        (Storage::Weighted, Some(w2), _) => json!({
             "type": "weighted",
             "values": nest(&buf.sumw, &extents),
             "variances": nest(w2, &extents),
+        }),
+        (Storage::Mean, _, Some(m)) => json!({
+            "type": "mean",
+            "counts": nest(&buf.sumw, &extents),
+            "values": nest(&m.values, &extents),
+            "variances": nest(&m.variances, &extents),
+        }),
+        (Storage::WeightedMean, Some(w2), Some(m)) => json!({
+            "type": "weighted_mean",
+            "sum_of_weights": nest(&buf.sumw, &extents),
+            "sum_of_weights_squared": nest(w2, &extents),
+            "values": nest(&m.values, &extents),
+            "variances": nest(&m.variances, &extents),
         }),
         _ => json!({ "type": "double", "values": nest(&buf.sumw, &extents) }),
     };
@@ -54,19 +67,30 @@ impl Serialize for HistJson<'_> {
         let mut m = s.serialize_map(Some(5))?;
         m.serialize_entry("axes", &spec.axes.iter().map(axis_json).collect::<Vec<_>>())?;
         m.serialize_entry("metadata", &json!({ "name": spec.name }))?;
-        m.serialize_entry(
-            "storage",
-            &StorageJson {
+        let means = Means::of(spec, buf);
+        let nested = |values| Nested {
+            values,
+            extents: &extents,
+        };
+        let storage = match (spec.storage, &buf.sumw2, &means) {
+            (Storage::Weighted, Some(w2), _) => StorageJson::Weighted {
                 values,
-                variances: match (spec.storage, &buf.sumw2) {
-                    (Storage::Weighted, Some(w2)) => Some(Nested {
-                        values: w2,
-                        extents: &extents,
-                    }),
-                    _ => None,
-                },
+                variances: nested(w2),
             },
-        )?;
+            (Storage::Mean, _, Some(m)) => StorageJson::Mean {
+                counts: values,
+                values: nested(&m.values),
+                variances: nested(&m.variances),
+            },
+            (Storage::WeightedMean, Some(w2), Some(m)) => StorageJson::WeightedMean {
+                sumw: values,
+                sumw2: nested(w2),
+                values: nested(&m.values),
+                variances: nested(&m.variances),
+            },
+            _ => StorageJson::Double { values },
+        };
+        m.serialize_entry("storage", &storage)?;
         m.serialize_entry("uhi_schema", &1)?;
         m.serialize_entry(
             "writer_info",
@@ -76,26 +100,102 @@ impl Serialize for HistJson<'_> {
     }
 }
 
-struct StorageJson<'a> {
-    values: Nested<'a>,
-    variances: Option<Nested<'a>>,
+/// A storage's arrays; keys in sorted order, as `json!` writes them.
+enum StorageJson<'a> {
+    Double {
+        values: Nested<'a>,
+    },
+    Weighted {
+        values: Nested<'a>,
+        variances: Nested<'a>,
+    },
+    Mean {
+        counts: Nested<'a>,
+        values: Nested<'a>,
+        variances: Nested<'a>,
+    },
+    WeightedMean {
+        sumw: Nested<'a>,
+        sumw2: Nested<'a>,
+        values: Nested<'a>,
+        variances: Nested<'a>,
+    },
 }
 
 impl Serialize for StorageJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
-        match &self.variances {
-            Some(variances) => {
+        match self {
+            StorageJson::Double { values } => {
+                m.serialize_entry("type", "double")?;
+                m.serialize_entry("values", values)?;
+            }
+            StorageJson::Weighted { values, variances } => {
                 m.serialize_entry("type", "weighted")?;
-                m.serialize_entry("values", &self.values)?;
+                m.serialize_entry("values", values)?;
                 m.serialize_entry("variances", variances)?;
             }
-            None => {
-                m.serialize_entry("type", "double")?;
-                m.serialize_entry("values", &self.values)?;
+            StorageJson::Mean {
+                counts,
+                values,
+                variances,
+            } => {
+                m.serialize_entry("counts", counts)?;
+                m.serialize_entry("type", "mean")?;
+                m.serialize_entry("values", values)?;
+                m.serialize_entry("variances", variances)?;
+            }
+            StorageJson::WeightedMean {
+                sumw,
+                sumw2,
+                values,
+                variances,
+            } => {
+                m.serialize_entry("sum_of_weights", sumw)?;
+                m.serialize_entry("sum_of_weights_squared", sumw2)?;
+                m.serialize_entry("type", "weighted_mean")?;
+                m.serialize_entry("values", values)?;
+                m.serialize_entry("variances", variances)?;
             }
         }
         m.end()
+    }
+}
+
+/// A profile's means and variances per bin, from its sums, as boost-histogram defines
+/// them: `mean` storage variance `sum of squared deviations / (count - 1)`, `weighted_mean`
+/// `sum of weighted squared deviations / (sumw - sumw2 / sumw)`; an empty bin has mean 0
+/// and sum of squared deviations 0 (so variance -0 for `mean`, NaN for `weighted_mean`, as
+/// `hist` writes them).
+struct Means {
+    values: Vec<f64>,
+    variances: Vec<f64>,
+}
+
+impl Means {
+    fn of(spec: &HistSpec, buf: &HistBuffer) -> Option<Means> {
+        let (sx, sx2) = (buf.sumwx.as_ref()?, buf.sumwx2.as_ref()?);
+        let weighted = spec.storage == Storage::WeightedMean;
+        let n = buf.sumw.len();
+        let (mut values, mut variances) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for i in 0..n {
+            let at = |a: &[f64]| a.get(i).copied().unwrap_or(0.0);
+            let (w, wx, wxx) = (at(&buf.sumw), at(sx), at(sx2));
+            let (mean, dev2) = if w == 0.0 {
+                (0.0, 0.0)
+            } else {
+                (wx / w, wxx - wx * wx / w)
+            };
+            let dof = if weighted {
+                let w2 = buf.sumw2.as_deref().map_or(0.0, at);
+                w - w2 / w
+            } else {
+                w - 1.0
+            };
+            values.push(mean);
+            variances.push(dev2 / dof);
+        }
+        Some(Means { values, variances })
     }
 }
 
@@ -163,6 +263,9 @@ fn axis_json(axis: &Axis) -> Value {
         AxisKind::Category { values } => json!({
             "type": "category_int", "categories": values, "flow": true, "metadata": metadata,
         }),
+        AxisKind::StrCategory { values, .. } => json!({
+            "type": "category_str", "categories": values, "flow": true, "metadata": metadata,
+        }),
     }
 }
 
@@ -212,10 +315,19 @@ mod tests {
             AxisKind::Integer { lo: 2, hi: 5 },
             AxisKind::Category { values: vec![1, 7] },
             AxisKind::Category { values: vec![] },
+            AxisKind::StrCategory {
+                values: vec!["ee".into(), "mumu".into()],
+                ids: vec![0, 1],
+            },
         ];
         for (i, a) in kinds.iter().enumerate() {
             for b in kinds.iter().skip(i) {
-                for storage in [Storage::Double, Storage::Weighted] {
+                for storage in [
+                    Storage::Double,
+                    Storage::Weighted,
+                    Storage::Mean,
+                    Storage::WeightedMean,
+                ] {
                     let spec = HistSpec {
                         name: format!("h{i}"),
                         axes: vec![axis(a.clone()), axis(b.clone())],
@@ -229,8 +341,11 @@ mod tests {
                             _ => k as f64 * 0.1,
                         })
                         .collect();
+                    let mean = storage.is_mean();
                     let buf = HistBuffer {
-                        sumw2: (storage == Storage::Weighted).then(|| sumw.clone()),
+                        sumw2: storage.has_sumw2().then(|| sumw.clone()),
+                        sumwx: mean.then(|| sumw.iter().map(|x| x * 3.0).collect()),
+                        sumwx2: mean.then(|| sumw.iter().map(|x| x * 11.0).collect()),
                         sumw,
                     };
                     let streamed = serde_json::to_string_pretty(&HistJson {
