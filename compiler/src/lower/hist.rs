@@ -176,6 +176,8 @@ impl Lowerer<'_> {
     fn axis_value(&mut self, v: &Val, span: Span, axis: Option<&Axis>) -> Option<NodeId> {
         let strings = matches!(axis.map(|a| &a.kind), Some(AxisKind::StrCategory { .. }));
         match (v, strings) {
+            // The axis is reported already.
+            (Val::Str(_) | Val::Text(_), _) if axis.is_none() => return None,
             (Val::Str(_) | Val::Text(_), true) => return self.text_value(v),
             (Val::Str(_) | Val::Text(_), false) if axis.is_some() => {
                 self.error(

@@ -519,18 +519,25 @@ impl<'a> Lowerer<'a> {
             return;
         }
         // A column whose value can be missing is null there: its validity is appended as
-        // a hidden Bool column.
+        // a hidden Bool column, one per distinct validity (`mu+_pt`, `mu+_eta` share one).
         let mut nullable = Vec::new();
-        for i in 0..nodes.len() {
+        let visible = nodes.len();
+        for i in 0..visible {
             let Some(v) = nodes.get(i).and_then(|&n| self.b.validity(n)) else {
                 continue;
             };
-            nullable.push((i, nodes.len()));
-            nodes.push(v);
-            specs.push(ColumnSpec {
-                name: format!("{}.valid", specs.get(i).map_or("", |c| c.name.as_str())),
-                dtype: ColumnType::Bool,
-            });
+            let at = match nodes.iter().skip(visible).position(|&h| h == v) {
+                Some(k) => visible + k,
+                None => {
+                    nodes.push(v);
+                    specs.push(ColumnSpec {
+                        name: format!("{}.valid", specs.get(i).map_or("", |c| c.name.as_str())),
+                        dtype: ColumnType::Bool,
+                    });
+                    nodes.len() - 1
+                }
+            };
+            nullable.push((i, at));
         }
         let table = TableId(self.b.graph.tables.len() as u32);
         self.b.graph.tables.push(TableSpec {

@@ -47,7 +47,7 @@ impl Lowerer<'_> {
                 return self.error(
                     "ana::check::type",
                     spans[0].to(spans[1]),
-                    "strings can only be compared with `==` and `!=`",
+                    "strings have no arithmetic or ordering",
                     "a string operand",
                     "compare strings for equality: `channel == \"ee\"`",
                 );

@@ -674,7 +674,7 @@ fn picks_and_missing_values() {
         let at = b.int(-1, Shape::Event); // %2
         let last = b.val(
             NodeKind::Pick {
-                op: PickOp::At { index: at },
+                op: PickOp::Last,
                 space: s,
             },
             ScalarType::Ref(s),
@@ -713,6 +713,15 @@ fn picks_and_missing_values() {
             ScalarType::Ref(s),
             Shape::Event,
         ); // %8
+        // NanoAOD's -1 ("no element") is out of range, not the last element.
+        b.val(
+            NodeKind::Pick {
+                op: PickOp::At { index: at },
+                space: s,
+            },
+            ScalarType::Ref(s),
+            Shape::Event,
+        ); // %9
     });
     assert_eq!(ints(&cols[3]), vec![3, -1, 4]);
     let v = floats(&cols[4]);
@@ -721,6 +730,7 @@ fn picks_and_missing_values() {
     assert_eq!(ints(&cols[5]), vec![2, -1, -1]);
     assert_eq!(ints(&cols[6]), vec![0, -1, -1]);
     assert_eq!(ints(&cols[8]), vec![-1, -1, -1]);
+    assert_eq!(ints(&cols[9]), vec![-1, -1, -1]);
 }
 
 #[test]
