@@ -369,8 +369,9 @@ impl Gen {
         let ty = ScalarType::Ref(target);
         match shape {
             Shape::Event => {
-                let op = match self.rng.below(4) {
+                let op = match self.rng.below(5) {
                     0 => PickOp::First,
+                    4 => PickOp::Last,
                     1 => PickOp::At {
                         index: self.value(Shape::Event, I, 1),
                     },
@@ -393,6 +394,18 @@ impl Gen {
                     ty,
                     shape,
                 ),
+                // An index per element into another space (`jets[mu.jetIdx]`).
+                None if self.rng.chance(0.5) => {
+                    let index = self.value(shape, I, 1);
+                    self.val(
+                        NodeKind::Pick {
+                            op: PickOp::At { index },
+                            space: target,
+                        },
+                        ty,
+                        shape,
+                    )
+                }
                 None => {
                     let r = self.reference(Shape::Event, target);
                     self.val(NodeKind::Broadcast { value: r, space: s }, ty, shape)
@@ -578,6 +591,13 @@ impl Gen {
                     hi: lo.saturating_add(self.rng.below(12) as i64),
                 }
             }
+            (_, 4) if self.rng.chance(0.3) => {
+                let ids: Vec<i64> = (0..self.rng.below(4)).map(|k| k as i64).collect();
+                AxisKind::StrCategory {
+                    values: ids.iter().map(|k| format!("s{k}")).collect(),
+                    ids,
+                }
+            }
             _ => AxisKind::Category {
                 values: (0..self.rng.below(6))
                     .map(|_| self.rng.pick(&[0, 1, 2, -1, 3, 11, 13]))
@@ -594,7 +614,7 @@ impl Gen {
     fn fill(&mut self) {
         let space = self.rng.chance(0.5).then(|| self.any_space());
         let shape = space.map_or(Shape::Event, Shape::Elem);
-        let n_axes = 1 + usize::from(self.rng.chance(0.3));
+        let n_axes = 1 + usize::from(self.rng.chance(0.3)) + usize::from(self.rng.chance(0.15));
         let mut axes = Vec::new();
         let mut values = Vec::new();
         for _ in 0..n_axes {
@@ -603,12 +623,15 @@ impl Gen {
             axes.push(self.axis(ty));
         }
         let weight = self.rng.chance(0.4).then(|| self.value(shape, F, 3));
+        let sample = self.rng.chance(0.3).then(|| self.value(shape, F, 3));
+        let valid = self.rng.chance(0.3).then(|| self.value(shape, B, 2));
         let region = self.rng.chance(0.5).then(|| self.value(Shape::Event, B, 3));
         let hist = HistId(self.g.hists.len() as u32);
-        let storage = if weight.is_some() {
-            Storage::Weighted
-        } else {
-            Storage::Double
+        let storage = match (weight.is_some(), sample.is_some()) {
+            (false, false) => Storage::Double,
+            (true, false) => Storage::Weighted,
+            (false, true) => Storage::Mean,
+            (true, true) => Storage::WeightedMean,
         };
         self.g.hists.push(HistSpec {
             name: format!("h{}", hist.0),
@@ -621,8 +644,8 @@ impl Gen {
             region,
             values,
             weight,
-            sample: None,
-            valid: None,
+            sample,
+            valid,
         });
     }
 

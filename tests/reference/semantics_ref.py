@@ -33,6 +33,8 @@ def flow(h):
 
 
 def nan_to_none(x):
+    if isinstance(x, dict):
+        return {k: nan_to_none(v) for k, v in x.items()}
     if isinstance(x, list):
         return [nan_to_none(y) for y in x]
     return None if isinstance(x, float) and not np.isfinite(x) else x
@@ -125,7 +127,7 @@ def main(path, out):
         "skim": rows,
     }
     with open(out, "w") as f:
-        json.dump(nan_to_none(json.loads(json.dumps(doc, allow_nan=True))), f, indent=1)
+        json.dump(nan_to_none(doc), f, indent=1, allow_nan=False)
         f.write("\n")
 
 
