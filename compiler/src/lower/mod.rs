@@ -27,6 +27,7 @@ mod axis;
 mod branches;
 mod builder;
 mod call;
+mod cutflow;
 mod denotes;
 mod expr;
 mod param;
@@ -316,11 +317,11 @@ impl<'a> Lowerer<'a> {
                 region,
                 columns,
             } => self.table(name, region.as_ref(), columns),
-            StmtKind::Cutflow { regions, .. } => {
-                for r in regions {
-                    self.region_mask(r);
-                }
-            }
+            StmtKind::Cutflow {
+                name,
+                regions,
+                weight,
+            } => self.cutflow(name, regions, weight.as_ref()),
         }
     }
 

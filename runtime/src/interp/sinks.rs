@@ -1,10 +1,11 @@
-//! Sinks over a chunk: histogram fills, table rows, cutflow counts.
+//! Sinks over a chunk: histogram fills, table rows, cutflow counts (regions and named
+//! cutflows).
 //!
 //! Input: the sink's operand columns. Output: additions to the chunk's `ChunkOutput`.
 //! Invariant: rows are visited in fill order (events ascending, then elements ascending), so
 //! weighted sums and table rows come out in the same order in every engine.
 
-use ana_compiler::abi::{EngineError, HistBuffer, OutColumn};
+use ana_compiler::abi::{CutflowBuffer, EngineError, HistBuffer, OutColumn};
 use ana_compiler::graph::HistSpec;
 
 use super::bins::Binner;
@@ -157,6 +158,32 @@ pub fn append(
         (OutColumn::Bool(d), Col::Int(v)) => push!(d, |r: usize| v[r] != 0),
         (OutColumn::Bool(d), Col::Float(v)) => push!(d, |r: usize| v[r] != 0.0),
         (_, Col::Space(_)) => return Err(graph_error("table column is a space")),
+    }
+    Ok(())
+}
+
+/// Adds a cutflow row's events: those where `mask` holds (all without one), and their
+/// weights (1.0 each without one) to the row's sum, in event order.
+pub fn count_cutflow(
+    buf: &mut CutflowBuffer,
+    row: usize,
+    n_events: usize,
+    mask: Option<&Col>,
+    weight: Option<&Col>,
+) -> Result<(), EngineError> {
+    let rows = selected_rows(n_events, None, mask)?;
+    let (Some(events), Some(sumw)) = (buf.events.get_mut(row), buf.sumw.get_mut(row)) else {
+        return Err(graph_error(format!("cutflow row {row} out of range")));
+    };
+    *events += rows.len() as u64;
+    match weight {
+        None => rows.iter().for_each(|_| *sumw += 1.0),
+        Some(Col::Float(w)) if w.len() == n_events => {
+            for &r in &rows {
+                *sumw += w.get(r).copied().unwrap_or(f64::NAN);
+            }
+        }
+        Some(_) => return Err(graph_error("cutflow weight is not a float per event")),
     }
     Ok(())
 }
