@@ -13,9 +13,9 @@
 //! nothing more), so that no error follows from an earlier one.
 //!
 //! Names: `let`, `param` and `region` share one namespace, the names expressions use. A
-//! histogram's or a table's name only names an output (a key of `histograms.json`, a Parquet
-//! folder): outputs of one kind need distinct names, but may be named like a value
-//! (`hist mll: mll ~ ...`).
+//! histogram's, a table's or a cutflow's name only names an output (a key of
+//! `histograms.json`, a Parquet folder, a key of `cutflow.json`'s `cutflows`): outputs of one
+//! kind need distinct names, but may be named like a value (`hist mll: mll ~ ...`).
 //!
 //! Without a schema, a collection `X{f, ...}` reads the counter `nX` as an int32 branch and
 //! each field `X_f` as a jagged float32 branch counted by `nX`; other branches (`MET_pt`) are
