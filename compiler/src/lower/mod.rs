@@ -344,7 +344,7 @@ impl<'a> Lowerer<'a> {
                         .label("used as a region")
                         .also(first, format!("defined here, as {}", article(what)))
                         .help(format!(
-                            "`in` takes a region, defined with `region NAME: condition`; `{}` is {} (line {line})",
+                            "`in` and `cutflow` take regions, defined with `region NAME: condition`; `{}` is {} (line {line})",
                             name.name,
                             article(what)
                         )),
