@@ -187,3 +187,36 @@ pub fn count_cutflow(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "tests index freely: a panic is a test failure"
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cutflow_row_adds_the_weights_of_passing_events_only_in_event_order() {
+        let mut buf = CutflowBuffer {
+            events: vec![0; 2],
+            sumw: vec![0.0; 2],
+        };
+        let mask = Col::Bool(vec![true, false, true, true]);
+        // The failing event's NaN weight is never read; 1e16 + 0.25 + 1.5 would round
+        // differently from (1.5 + 0.25) + 1e16.
+        let w = Col::Float(vec![1.5, f64::NAN, 0.25, 1e16]);
+        count_cutflow(&mut buf, 1, 4, Some(&mask), Some(&w)).expect("counts");
+        assert_eq!(buf.events, [0, 3]);
+        assert_eq!(buf.sumw[1].to_bits(), ((1.5f64 + 0.25) + 1e16).to_bits());
+        count_cutflow(&mut buf, 0, 4, None, Some(&w)).expect("counts");
+        assert!(buf.events[0] == 4 && buf.sumw[0].is_nan());
+        let mut want = buf.sumw[1];
+        (0..3).for_each(|_| want += 1.0);
+        count_cutflow(&mut buf, 1, 4, Some(&mask), None).expect("counts");
+        assert_eq!((buf.events[1], buf.sumw[1].to_bits()), (6, want.to_bits()));
+        let ints = Col::Int(vec![1; 4]);
+        assert!(count_cutflow(&mut buf, 1, 4, Some(&mask), Some(&ints)).is_err());
+        assert!(count_cutflow(&mut buf, 2, 4, None, None).is_err());
+    }
+}
