@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
     name = "ana",
     version,
     about = "A compiled analysis language for particle-physics event data",
-    after_help = "Examples:\n  ana run examples/dimuon.ana                 # run on the script's default input\n  ana run examples/dimuon.ana 'data/*.root' -o out\n  ana check examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana inspect file.root"
+    after_help = "Examples:\n  ana run examples/dimuon.ana                 # run on the script's default input\n  ana run examples/dimuon.ana 'data/*.root' -o out\n  ana check examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana inspect file.root\n\nThe language (statements, types, operators, functions, axes): docs/language.md"
 )]
 struct Cli {
     #[command(subcommand)]

@@ -12,7 +12,7 @@ use ana_compiler::abi::Engine;
 use ana_runtime::exec::{
     self, ChunkPlan, ChunkSource, RootSource, RunConfig, RunError, RunSummary,
 };
-use ana_runtime::output::{OutputError, ParamRecord, ScriptRecord};
+use ana_runtime::output::{NamedCutflow, OutputError, ParamRecord, ScriptRecord};
 use ana_runtime::root::Tree;
 
 use crate::Failure;
@@ -299,7 +299,9 @@ fn summary_text(args: &Args, tree: &str, s: &RunSummary, compile: Duration) -> S
         "  time      {secs:.3} s, {} events/s",
         group(rate.round() as u64)
     );
-    if !s.cutflow.selections.is_empty() {
+    if !s.cutflow.cutflows.is_empty() {
+        named_cutflows(&mut text, &s.cutflow.cutflows);
+    } else if !s.cutflow.selections.is_empty() {
         let width = s
             .cutflow
             .selections
@@ -390,6 +392,54 @@ fn non_finite_warning(hists: &[(String, u64)]) -> String {
 }
 
 /// "1 chunk", "3 chunks", "1,024 rows".
+/// The script's named cutflows (then the per-region counts are in `cutflow.json` only):
+/// events and their share of all events per row, and the sum of weights when weighted.
+fn named_cutflows(text: &mut String, cutflows: &[NamedCutflow]) {
+    let width = cutflows
+        .iter()
+        .flat_map(|c| c.rows.iter().map(|r| r.name.len()))
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    for c in cutflows {
+        match &c.weight {
+            Some(w) => {
+                let _ = writeln!(text, "  cutflow   {} (sum of weights: {w})", c.name);
+            }
+            None => {
+                let _ = writeln!(text, "  cutflow   {}", c.name);
+            }
+        }
+        let all = c.rows.first().map_or(0, |r| r.events);
+        for r in &c.rows {
+            let pct = if all > 0 {
+                100.0 * r.events as f64 / all as f64
+            } else {
+                0.0
+            };
+            let _ = write!(
+                text,
+                "            {:<width$}  {:>12}  {pct:5.1}%",
+                r.name,
+                group(r.events)
+            );
+            if c.weight.is_some() {
+                let _ = write!(text, "  {:>12}", sum_text(r.sumw));
+            }
+            text.push('\n');
+        }
+    }
+}
+
+/// A sum of weights in at most 12 characters: fixed point when that is readable.
+fn sum_text(x: f64) -> String {
+    if x == 0.0 || (1e-3..1e8).contains(&x.abs()) {
+        format!("{x:.3}")
+    } else {
+        format!("{x:.4e}")
+    }
+}
+
 fn plural(n: u64, what: &str) -> String {
     format!("{} {what}{}", group(n), if n == 1 { "" } else { "s" })
 }

@@ -83,6 +83,16 @@ pub struct ChunkOutput {
     pub cutflow: Vec<u64>,
     /// Per histogram, the fills skipped because a value was missing (`Fill::valid`).
     pub missing: Vec<u64>,
+    /// Per named cutflow (`Graph::cutflows` order), its rows' counts.
+    pub cutflows: Vec<CutflowBuffer>,
+}
+
+/// One named cutflow's rows (all events first, then one per region): events, and sums of
+/// weights accumulated in event order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CutflowBuffer {
+    pub events: Vec<u64>,
+    pub sumw: Vec<f64>,
 }
 
 /// Storage of one histogram, flow bins included, in the layout of `graph::Axis`; which
@@ -182,6 +192,14 @@ impl ChunkOutput {
                 .collect(),
             cutflow: vec![0; graph.regions.len()],
             missing: vec![0; graph.hists.len()],
+            cutflows: graph
+                .cutflows
+                .iter()
+                .map(|c| CutflowBuffer {
+                    events: vec![0; c.rows()],
+                    sumw: vec![0.0; c.rows()],
+                })
+                .collect(),
         }
     }
 }

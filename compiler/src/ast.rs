@@ -72,8 +72,12 @@ pub enum StmtKind {
         region: Option<Ident>,
         columns: Vec<Column>,
     },
-    /// `cutflow main: dimuon, zpeak`.
-    Cutflow { name: Ident, regions: Vec<Ident> },
+    /// `cutflow main: dimuon, zpeak weight w`.
+    Cutflow {
+        name: Ident,
+        regions: Vec<Ident>,
+        weight: Option<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -192,7 +196,8 @@ impl Stmt {
     /// The expressions the statement contains directly.
     pub fn exprs(&self) -> Vec<&Expr> {
         match &self.kind {
-            StmtKind::Input { .. } | StmtKind::Tree { .. } | StmtKind::Cutflow { .. } => vec![],
+            StmtKind::Input { .. } | StmtKind::Tree { .. } => vec![],
+            StmtKind::Cutflow { weight, .. } => weight.iter().collect(),
             StmtKind::Param { value, .. } | StmtKind::Let { value, .. } => vec![value],
             StmtKind::Region { cond, .. } => vec![cond],
             StmtKind::Hist {

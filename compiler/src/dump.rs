@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::graph::*;
 
-/// One header line per branch, histogram, table and region, then one line per node:
+/// One header line per branch, histogram, table, region and cutflow, then one line per node:
 /// `%7 = mul f64[%2] %5, %5   # z.px` (`[%2]`: one value per element of space %2).
 pub fn text(graph: &Graph) -> String {
     let mut out = String::new();
@@ -42,6 +42,18 @@ pub fn text(graph: &Graph) -> String {
     }
     for (i, r) in graph.regions.iter().enumerate() {
         let _ = writeln!(out, "region #{i} {}: %{}", r.name, r.mask.0);
+    }
+    for (i, c) in graph.cutflows.iter().enumerate() {
+        let weight = c
+            .weight
+            .as_ref()
+            .map_or(String::new(), |w| format!(" weight {w}"));
+        let _ = writeln!(
+            out,
+            "cutflow #{i} {}: {}{weight}",
+            c.name,
+            c.regions.join(", ")
+        );
     }
     for (i, node) in graph.nodes.iter().enumerate() {
         let (op, args) = describe(graph, node);
@@ -310,6 +322,25 @@ fn describe(graph: &Graph, node: &Node) -> (String, String) {
                 .get(region.0 as usize)
                 .map_or("?", |r| r.name.as_str());
             ("count_region".into(), format!("{name}: {}", id(mask)))
+        }
+        CountCutflow {
+            cutflow,
+            row,
+            mask,
+            weight,
+        } => {
+            let name = graph
+                .cutflows
+                .get(cutflow.0 as usize)
+                .map_or("?", |c| c.name.as_str());
+            let mut s = format!("{name}[{row}]");
+            if let Some(w) = weight {
+                let _ = write!(s, " weight {}", id(w));
+            }
+            if let Some(m) = mask {
+                let _ = write!(s, " if {}", id(m));
+            }
+            ("count_cutflow".into(), s)
         }
     }
 }

@@ -40,6 +40,10 @@ pub struct HistId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TableId(pub u32);
 
+/// Index of a named cutflow in [`Graph::cutflows`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CutflowId(pub u32);
+
 /// Index of a region in [`Graph::regions`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RegionId(pub u32);
@@ -54,6 +58,8 @@ pub struct Graph {
     pub tables: Vec<TableSpec>,
     /// Named event selections in declaration order: the cutflow's rows.
     pub regions: Vec<RegionSpec>,
+    /// Named cutflows (`cutflow NAME: r1, r2 weight w`) in declaration order.
+    pub cutflows: Vec<CutflowSpec>,
     /// Input tree name (default `Events`).
     pub tree: String,
     /// The script's strings, interned: a string value is an `Int` node holding its index
@@ -288,6 +294,18 @@ pub enum NodeKind {
         region: RegionId,
         mask: NodeId,
     },
+    /// Row `row` of named cutflow `cutflow`: for each event where `mask` (Bool, Event) holds
+    /// (every event when None), add 1 to the row's events and `weight` (Float, Event; 1.0
+    /// when None) to its sum of weights, in event order (sequential f64 additions, so both
+    /// engines agree bit for bit). `weight` is read only where `mask` holds. Row 0 counts all
+    /// events; row i > 0 has the conjunction of the masks of the cutflow's first i regions
+    /// (each region's mask includes its `in` parents).
+    CountCutflow {
+        cutflow: CutflowId,
+        row: u32,
+        mask: Option<NodeId>,
+        weight: Option<NodeId>,
+    },
 }
 
 /// How a `Source` space gets its per-event size.
@@ -518,6 +536,24 @@ pub struct RegionSpec {
     pub mask: NodeId,
 }
 
+/// `cutflow NAME: r1, r2, r3 weight EXPR`: rows "all events", then after `r1`, after `r1 and
+/// r2`, ... (as coffea's `PackedSelection.cutflow` and RDataFrame's `Report`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CutflowSpec {
+    pub name: String,
+    /// The regions' names, in the cutflow's order: row i + 1 is after `regions[..=i]`.
+    pub regions: Vec<String>,
+    /// The weight expression as written, when the cutflow has one (sumw = events without).
+    pub weight: Option<String>,
+}
+
+impl CutflowSpec {
+    /// Rows of the cutflow: all events, then one per region.
+    pub fn rows(&self) -> usize {
+        self.regions.len() + 1
+    }
+}
+
 impl Axis {
     /// Number of storage slots along this axis, flow bins included.
     pub fn extent(&self) -> usize {
@@ -554,7 +590,10 @@ impl Node {
     pub fn is_sink(&self) -> bool {
         matches!(
             self.kind,
-            NodeKind::Fill { .. } | NodeKind::Append { .. } | NodeKind::CountRegion { .. }
+            NodeKind::Fill { .. }
+                | NodeKind::Append { .. }
+                | NodeKind::CountRegion { .. }
+                | NodeKind::CountCutflow { .. }
         )
     }
 
@@ -615,6 +654,9 @@ impl Node {
                 .copied()
                 .collect(),
             CountRegion { mask, .. } => vec![*mask],
+            CountCutflow { mask, weight, .. } => {
+                mask.iter().chain(weight.iter()).copied().collect()
+            }
         }
     }
 }

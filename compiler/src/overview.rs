@@ -352,7 +352,7 @@ impl Build<'_> {
             StmtKind::Region { name, parent, .. } => (ItemKind::Region, name, parent.as_ref()),
             StmtKind::Hist { name, region, .. } => (ItemKind::Hist, name, region.as_ref()),
             StmtKind::Table { name, region, .. } => (ItemKind::Table, name, region.as_ref()),
-            StmtKind::Cutflow { name, regions } => {
+            StmtKind::Cutflow { name, regions, .. } => {
                 for r in regions {
                     self.name(&r.name, &mut uses);
                 }

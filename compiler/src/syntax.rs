@@ -380,9 +380,18 @@ impl Builder<'_> {
             }
             Rule::cutflow_stmt => {
                 let name = self.ident(it.next()?);
+                let (mut regions, mut weight) = (Vec::new(), None);
+                for p in it {
+                    match p.as_rule() {
+                        Rule::ident => regions.push(self.ident(p)),
+                        Rule::weight_clause => weight = Some(self.expr(p.into_inner().next()?)?),
+                        _ => self.internal(&p),
+                    }
+                }
                 StmtKind::Cutflow {
                     name,
-                    regions: it.map(|p| self.ident(p)).collect(),
+                    regions,
+                    weight,
                 }
             }
             _ => {

@@ -282,3 +282,13 @@ fn a_flood_of_errors_prints_fifty() {
     assert!(err.contains("ana::syntax::too_deep"), "{err}");
     assert!(err.len() < 2_000, "{} bytes: {err}", err.len());
 }
+
+#[test]
+fn help_points_to_the_language_reference() {
+    let out = ana(&["--help"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("docs/language.md"), "{text}");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(root.join("docs/language.md").is_file());
+}

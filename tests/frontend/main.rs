@@ -12,6 +12,7 @@
 
 mod architecture;
 mod cli;
+mod docs;
 mod props;
 mod reference;
 

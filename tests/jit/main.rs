@@ -31,6 +31,16 @@ pub fn diff(a: &ChunkOutput, b: &ChunkOutput) -> Option<String> {
     if a.cutflow != b.cutflow {
         return Some(format!("cutflow {:?} != {:?}", a.cutflow, b.cutflow));
     }
+    for (c, (x, y)) in a.cutflows.iter().zip(&b.cutflows).enumerate() {
+        let sums_equal = x.sumw.len() == y.sumw.len()
+            && x.sumw.iter().zip(&y.sumw).all(|(u, v)| same_f64(*u, *v));
+        if x.events != y.events || !sums_equal {
+            return Some(format!(
+                "named cutflow {c}:\n jit    {:?} {:?}\n interp {:?} {:?}",
+                x.events, x.sumw, y.events, y.sumw
+            ));
+        }
+    }
     for (h, (x, y)) in a.hists.iter().zip(&b.hists).enumerate() {
         let w2 = |v: &Option<Vec<f64>>| v.clone().unwrap_or_default();
         for (name, p, q) in [
@@ -64,8 +74,10 @@ pub fn diff(a: &ChunkOutput, b: &ChunkOutput) -> Option<String> {
             }
         }
     }
-    (a.hists.len() != b.hists.len() || a.tables.len() != b.tables.len())
-        .then(|| "output shapes differ".into())
+    (a.hists.len() != b.hists.len()
+        || a.tables.len() != b.tables.len()
+        || a.cutflows.len() != b.cutflows.len())
+    .then(|| "output shapes differ".into())
 }
 
 /// Run both engines on one chunk; `Err` with a description when they disagree.
@@ -176,7 +188,7 @@ fn the_generator_covers_every_node_kind() {
     // Guards the differential test against a generator that silently stops producing
     // some node kinds, or outputs that are always empty.
     let mut kinds = std::collections::BTreeSet::new();
-    let (mut filled, mut rows) = (0, 0);
+    let (mut filled, mut rows, mut counted) = (0, 0, 0);
     for s in 0..100 {
         let c = random::case(s);
         for n in &c.graph.nodes {
@@ -208,14 +220,19 @@ fn the_generator_covers_every_node_kind() {
             .iter()
             .map(|t| t.columns.first().map_or(0, OutColumn::len))
             .sum::<usize>();
+        counted += out
+            .cutflows
+            .iter()
+            .filter(|c| c.events.iter().skip(1).any(|&e| e > 0))
+            .count();
     }
-    let all = "Append Binary Broadcast Cartesian Cast Combinations Concat Const CountRegion Fill Filter \
+    let all = "Append Binary Broadcast Cartesian Cast Combinations Concat Const CountCutflow CountRegion Fill Filter \
                Gather LoadElem LoadEvent ParentIndex Pick Reduce ReduceInner Select SelfIndex Sort Source Unary";
     for k in all.split_whitespace() {
         assert!(kinds.contains(k), "no {k} generated");
     }
     assert!(
-        filled > 100 && rows > 1000,
-        "outputs too sparse: {filled} hists filled, {rows} rows"
+        filled > 100 && rows > 1000 && counted > 10,
+        "outputs too sparse: {filled} hists filled, {rows} rows, {counted} cutflows counted"
     );
 }

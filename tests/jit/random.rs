@@ -698,6 +698,28 @@ impl Gen {
         });
         self.sink(NodeKind::CountRegion { region, mask });
     }
+
+    /// A named cutflow: row 0 unmasked, the others any masks (the node does not need them
+    /// cumulative), with or without a weight.
+    fn cutflow(&mut self) {
+        let cutflow = CutflowId(self.g.cutflows.len() as u32);
+        let regions: Vec<String> = (0..self.rng.below(4)).map(|i| format!("r{i}")).collect();
+        let weight = self.rng.chance(0.6).then(|| self.value(Shape::Event, F, 3));
+        for row in 0..=regions.len() {
+            let mask = (row > 0).then(|| self.value(Shape::Event, B, 3));
+            self.sink(NodeKind::CountCutflow {
+                cutflow,
+                row: row as u32,
+                mask,
+                weight,
+            });
+        }
+        self.g.cutflows.push(CutflowSpec {
+            name: format!("c{}", cutflow.0),
+            regions,
+            weight: weight.map(|w| format!("%{}", w.0)),
+        });
+    }
 }
 
 /// A random graph.
@@ -727,10 +749,11 @@ pub fn graph(seed: u64) -> Graph {
     }
     let steps = 3 + g.rng.below(10);
     for _ in 0..steps {
-        match g.rng.below(6) {
+        match g.rng.below(7) {
             0 | 1 => g.new_space(),
             2 | 3 => g.fill(),
             4 => g.append(),
+            5 => g.cutflow(),
             _ => g.region(),
         }
     }

@@ -10,6 +10,7 @@
     reason = "tests index freely: a panic is a test failure"
 )]
 
+mod cutflow;
 mod dimuon;
 mod failures;
 mod limits;

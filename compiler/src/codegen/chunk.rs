@@ -392,6 +392,19 @@ pub(crate) fn prepare(
         ));
     }
     slots[layout.missing] = out.missing.as_mut_ptr() as u64;
+    if out.cutflows.len() != graph.cutflows.len() {
+        return Err(err(None, "the named cutflows do not match the graph's"));
+    }
+    for (c, (spec, buf)) in graph.cutflows.iter().zip(&mut out.cutflows).enumerate() {
+        if buf.events.len() != spec.rows() || buf.sumw.len() != spec.rows() {
+            return Err(err(
+                None,
+                format!("cutflow {} has the wrong number of rows", spec.name),
+            ));
+        }
+        slots[layout.cutflow_events[c]] = buf.events.as_mut_ptr() as u64;
+        slots[layout.cutflow_sumw[c]] = buf.sumw.as_mut_ptr() as u64;
+    }
     let mut tables = Vec::new();
     for (spec, buf) in graph.tables.iter().zip(&out.tables) {
         let same = buf.columns.len() == spec.columns.len()

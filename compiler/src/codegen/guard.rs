@@ -7,7 +7,8 @@
 //! leaves its event values at their "missing" defaults and its space counts at 0.
 //! Why this is safe: every node is total (no traps), so computing less never changes a
 //! result that is used. A value is *used* only where its consumer's conditions hold: a sink
-//! reads its values only when its region holds, `a and b` needs `b` only when `a` holds.
+//! reads its values only when its region holds (a cutflow row its weight only when its mask
+//! holds), `a and b` needs `b` only when `a` holds.
 //! [`guards`] makes sure that whenever an item runs, every item it reads from has run, unless
 //! the read is one of those two conditional uses, whose own condition is then false.
 
@@ -65,6 +66,14 @@ fn edges(graph: &Graph, id: NodeId) -> Vec<(NodeId, Atoms)> {
                     when.clone()
                 };
                 out.push((op, e));
+            }
+        }
+        NodeKind::CountCutflow { mask, weight, .. } => {
+            if let Some(m) = mask {
+                out.push((*m, Atoms::new()));
+            }
+            if let Some(w) = weight {
+                out.push((*w, conditional(mask)));
             }
         }
         NodeKind::Binary {

@@ -62,6 +62,10 @@ pub(crate) struct Layout {
     pub cutflow: usize,
     /// The slot of the missing-fill counts pointer (`*mut u64`, one per histogram).
     pub missing: usize,
+    /// Per named cutflow: the slots of its rows' events (`*mut u64`) and sums of weights
+    /// (`*mut f64`) pointers.
+    pub cutflow_events: Vec<usize>,
+    pub cutflow_sumw: Vec<usize>,
     /// Scratch buffers, each holding one `u64`-sized word per element of a space, per event.
     pub scratch: Vec<Scratch>,
     /// Per node: the scratch buffer (index into `scratch`) of its element values.
@@ -118,7 +122,8 @@ pub(crate) fn place(graph: &Graph, id: NodeId) -> Place {
         | NodeKind::Cartesian { .. }
         | NodeKind::Concat { .. }
         | NodeKind::LoadEvent { .. }
-        | NodeKind::CountRegion { .. } => Place::Event,
+        | NodeKind::CountRegion { .. }
+        | NodeKind::CountCutflow { .. } => Place::Event,
         NodeKind::Filter { parent, .. } | NodeKind::Sort { parent, .. } => Place::Loop(*parent),
         NodeKind::LoadElem { .. }
         | NodeKind::Broadcast { .. }
@@ -333,6 +338,10 @@ fn layout(graph: &Graph, places: &[Place], stored: &[bool]) -> Result<Layout, Co
     }
     l.cutflow = slot();
     l.missing = slot();
+    for _ in &graph.cutflows {
+        l.cutflow_events.push(slot());
+        l.cutflow_sumw.push(slot());
+    }
     for (i, node) in graph.nodes.iter().enumerate() {
         let id = NodeId(i as u32);
         let mut scratch = |space: NodeId, l: &mut Layout| {

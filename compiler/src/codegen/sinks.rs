@@ -1,4 +1,5 @@
-//! Sinks → CLIF: histogram fills with the bin search inlined, and table appends.
+//! Sinks → CLIF: histogram fills with the bin search inlined, table appends, and named
+//! cutflows' rows.
 //!
 //! Input: a `Fill` or `Append` node, emitted where the plan puts it (per event, or in the
 //! loop over its space). Output: code that adds to the histogram's storage or writes a row.
@@ -121,6 +122,59 @@ impl Translator<'_, '_> {
         let old = self.b.ins().load(F64, mem(), a, 0);
         let new = self.b.ins().fadd(old, x);
         self.b.ins().store(mem(), new, a, 0);
+    }
+
+    /// A named cutflow's row: where its mask holds, one more event and the weight (1.0
+    /// without one) added to the row's sum, kept in memory like the region counts.
+    pub(crate) fn emit_count_cutflow(&mut self, id: NodeId) -> Result<(), CodegenError> {
+        let NodeKind::CountCutflow {
+            cutflow,
+            row,
+            mask,
+            weight,
+        } = &self.g.node(id).kind
+        else {
+            return Err(internal("not a cutflow row"));
+        };
+        let c = cutflow.0 as usize;
+        let rows = self
+            .g
+            .cutflows
+            .get(c)
+            .ok_or_else(|| internal("cutflow out of range"))?
+            .rows();
+        if *row as usize >= rows {
+            return Err(internal("cutflow row out of range"));
+        }
+        let at =
+            i32::try_from(*row as usize * 8).map_err(|_| unsupported(id, "a cutflow this long"))?;
+        let (events_slot, sumw_slot) = (
+            self.plan.layout.cutflow_events[c],
+            self.plan.layout.cutflow_sumw[c],
+        );
+        let weight = *weight;
+        let body = |t: &mut Self| -> Result<(), CodegenError> {
+            let events = t.slot_value(events_slot)?;
+            let n = t.b.ins().load(I64, mem(), events, at);
+            let n1 = t.b.ins().iadd_imm_s(n, 1);
+            t.b.ins().store(mem(), n1, events, at);
+            let w = match weight {
+                Some(w) => t.val(w)?,
+                None => t.b.ins().f64const(1.0),
+            };
+            let sumw = t.slot_value(sumw_slot)?;
+            let s = t.b.ins().load(F64, mem(), sumw, at);
+            let s1 = t.b.ins().fadd(s, w);
+            t.b.ins().store(mem(), s1, sumw, at);
+            Ok(())
+        };
+        match mask {
+            Some(m) => {
+                let m = self.val(*m)?;
+                self.emit_if(m, body)
+            }
+            None => body(self),
+        }
     }
 
     /// The storage slot along one axis (flow bins included) of the value `x`.

@@ -534,6 +534,7 @@ impl Translator<'_, '_> {
             }
             NodeKind::Fill { .. } => self.emit_fill(id)?,
             NodeKind::Append { .. } => self.emit_append(id)?,
+            NodeKind::CountCutflow { .. } => self.emit_count_cutflow(id)?,
             NodeKind::Gather { .. }
             | NodeKind::Unary { .. }
             | NodeKind::Binary { .. }

@@ -13,9 +13,9 @@
 //! nothing more), so that no error follows from an earlier one.
 //!
 //! Names: `let`, `param` and `region` share one namespace, the names expressions use. A
-//! histogram's or a table's name only names an output (a key of `histograms.json`, a Parquet
-//! folder): outputs of one kind need distinct names, but may be named like a value
-//! (`hist mll: mll ~ ...`).
+//! histogram's, a table's or a cutflow's name only names an output (a key of
+//! `histograms.json`, a Parquet folder, a key of `cutflow.json`'s `cutflows`): outputs of one
+//! kind need distinct names, but may be named like a value (`hist mll: mll ~ ...`).
 //!
 //! Without a schema, a collection `X{f, ...}` reads the counter `nX` as an int32 branch and
 //! each field `X_f` as a jagged float32 branch counted by `nX`; other branches (`MET_pt`) are
@@ -27,6 +27,7 @@ mod axis;
 mod branches;
 mod builder;
 mod call;
+mod cutflow;
 mod denotes;
 mod expr;
 mod hist;
@@ -327,11 +328,11 @@ impl<'a> Lowerer<'a> {
                 region,
                 columns,
             } => self.table(name, region.as_ref(), columns),
-            StmtKind::Cutflow { regions, .. } => {
-                for r in regions {
-                    self.region_mask(r);
-                }
-            }
+            StmtKind::Cutflow {
+                name,
+                regions,
+                weight,
+            } => self.cutflow(name, regions, weight.as_ref()),
         }
     }
 
@@ -354,7 +355,7 @@ impl<'a> Lowerer<'a> {
                         .label("used as a region")
                         .also(first, format!("defined here, as {}", article(what)))
                         .help(format!(
-                            "`in` takes a region, defined with `region NAME: condition`; `{}` is {} (line {line})",
+                            "`in` and `cutflow` take regions, defined with `region NAME: condition`; `{}` is {} (line {line})",
                             name.name,
                             article(what)
                         )),

@@ -191,6 +191,17 @@ pub(crate) fn remap(kind: &NodeKind, f: &impl Fn(NodeId) -> NodeId) -> NodeKind 
             region: *region,
             mask: f(*mask),
         },
+        CountCutflow {
+            cutflow,
+            row,
+            mask,
+            weight,
+        } => CountCutflow {
+            cutflow: *cutflow,
+            row: *row,
+            mask: mask.map(f),
+            weight: weight.map(f),
+        },
     }
 }
 

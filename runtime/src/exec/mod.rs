@@ -427,6 +427,15 @@ impl Merger {
         for (acc, c) in self.total.missing.iter_mut().zip(&part.missing) {
             *acc += c;
         }
+        // In chunk order, row by row: the same sums whichever engine or thread count.
+        for (acc, c) in self.total.cutflows.iter_mut().zip(&part.cutflows) {
+            for (a, b) in acc.events.iter_mut().zip(&c.events) {
+                *a += b;
+            }
+            for (a, b) in acc.sumw.iter_mut().zip(&c.sumw) {
+                *a += b;
+            }
+        }
         for (w, t) in self.tables.iter_mut().zip(part.tables) {
             w.append(t)?;
         }
@@ -467,7 +476,7 @@ impl Merger {
         go_on()?;
         output::write_histograms(&dir.join("histograms.json"), graph, &self.total.hists)?;
         go_on()?;
-        let cutflow = Cutflow::new(graph, entries, &self.total.cutflow);
+        let cutflow = Cutflow::new(graph, entries, &self.total.cutflow, &self.total.cutflows);
         output::write_json(&dir.join("cutflow.json"), &cutflow)?;
         let tables = self
             .tables

@@ -335,6 +335,20 @@ impl Interpreter {
                 *count += m.iter().filter(|&&b| b).count() as u64;
                 return Ok(None);
             }
+            CountCutflow {
+                cutflow,
+                row,
+                mask,
+                weight,
+            } => {
+                let Some(buf) = out.cutflows.get_mut(cutflow.0 as usize) else {
+                    return Err(graph_error(format!("cutflow #{} out of range", cutflow.0)));
+                };
+                let mask = mask.map(&get).transpose()?;
+                let weight = weight.map(&get).transpose()?;
+                sinks::count_cutflow(buf, *row as usize, n, mask, weight)?;
+                return Ok(None);
+            }
         };
         Ok(Some(col))
     }

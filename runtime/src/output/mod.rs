@@ -1,6 +1,6 @@
 //! A run's outputs, written into a staging folder beside the output directory and moved
 //! into place only when everything is written: `histograms.json` (UHI), one Parquet dataset
-//! per table, `cutflow.json`, `run.json`.
+//! per table, `cutflow.json` (`cutflow`), `run.json`.
 //!
 //! Input: the merged results of a run. Output: files. This is the only module that names
 //! arrow/parquet.
@@ -8,6 +8,7 @@
 //! staging folder is removed when the [`StagedDir`] is dropped without `commit`); which
 //! folders OUT may be and how it is replaced: `outdir`.
 
+mod cutflow;
 mod outdir;
 mod parquet;
 mod uhi;
@@ -18,6 +19,7 @@ use ana_compiler::abi::HistBuffer;
 use ana_compiler::graph::Graph;
 use serde::Serialize;
 
+pub use cutflow::{ALL_EVENTS, Cutflow, CutflowRow, NamedCutflow, NamedCutflowRow};
 pub use outdir::{MARKER, StagedDir, check_output_path};
 pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, TableSummary, TableWriter};
 pub use uhi::{HistJson, hist_json};
@@ -107,34 +109,6 @@ pub fn write_histograms(
         w.flush()
     };
     write().map_err(|e| OutputError::io(path, e))
-}
-
-/// `cutflow.json`: the total and the events passing each named selection, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Cutflow {
-    pub total: u64,
-    pub selections: Vec<CutflowRow>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CutflowRow {
-    pub name: String,
-    pub events: u64,
-}
-
-impl Cutflow {
-    pub fn new(graph: &Graph, total: u64, counts: &[u64]) -> Cutflow {
-        let selections = graph
-            .regions
-            .iter()
-            .zip(counts)
-            .map(|(r, &events)| CutflowRow {
-                name: r.name.clone(),
-                events,
-            })
-            .collect();
-        Cutflow { total, selections }
-    }
 }
 
 /// `run.json`: what was run, on what, how.

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ana_compiler::abi::{HistBuffer, OutColumn, TableBuffer};
+use ana_compiler::abi::{CutflowBuffer, HistBuffer, OutColumn, TableBuffer};
 use ana_compiler::graph::*;
 use serde_json::json;
 
@@ -324,10 +324,38 @@ fn cutflow_lists_regions_in_order() {
             mask: NodeId(0),
         });
     }
-    let c = Cutflow::new(&g, 10, &[5, 2]);
+    let c = Cutflow::new(&g, 10, &[5, 2], &[]);
     let text = serde_json::to_string(&c).expect("json");
     assert_eq!(
         text,
-        r#"{"total":10,"selections":[{"name":"b","events":5},{"name":"a","events":2}]}"#
+        r#"{"total":10,"selections":[{"name":"b","events":5},{"name":"a","events":2}],"cutflows":{}}"#
+    );
+}
+
+#[test]
+fn named_cutflows_are_keyed_in_script_order_with_all_events_first() {
+    let mut g = Graph::default();
+    for (name, regions, weight) in [("z", vec!["b"], Some("w")), ("a", vec![], None)] {
+        g.cutflows.push(CutflowSpec {
+            name: name.into(),
+            regions: regions.into_iter().map(String::from).collect(),
+            weight: weight.map(String::from),
+        });
+    }
+    let named = [
+        CutflowBuffer {
+            events: vec![10, 4],
+            sumw: vec![2.5, f64::NAN],
+        },
+        CutflowBuffer {
+            events: vec![10],
+            sumw: vec![10.0],
+        },
+    ];
+    let c = Cutflow::new(&g, 10, &[], &named);
+    let text = serde_json::to_string(&c).expect("json");
+    assert_eq!(
+        text,
+        r#"{"total":10,"selections":[],"cutflows":{"z":{"weight":"w","rows":[{"name":"all events","events":10,"sumw":2.5},{"name":"b","events":4,"sumw":null}]},"a":{"weight":null,"rows":[{"name":"all events","events":10,"sumw":10.0}]}}}"#
     );
 }
