@@ -16,7 +16,7 @@ mod big;
 mod random;
 mod scripts;
 
-use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, OutColumn};
+use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, OutColumn, OutValues};
 use ana_compiler::codegen::Kernel;
 use ana_compiler::graph::Graph;
 use ana_runtime::interp::Interpreter;
@@ -44,19 +44,20 @@ pub fn diff(a: &ChunkOutput, b: &ChunkOutput) -> Option<String> {
     }
     for (t, (x, y)) in a.tables.iter().zip(&b.tables).enumerate() {
         for (c, (p, q)) in x.columns.iter().zip(&y.columns).enumerate() {
-            let equal = match (p, q) {
-                (OutColumn::F64(u), OutColumn::F64(v)) => {
-                    u.len() == v.len() && u.iter().zip(v).all(|(a, b)| same_f64(*a, *b))
-                }
-                (OutColumn::F32(u), OutColumn::F32(v)) => {
-                    u.len() == v.len()
-                        && u.iter().zip(v).all(|(a, b)| {
-                            same_f64(f64::from(*a), f64::from(*b))
-                                && (a.is_nan() || a.to_bits() == b.to_bits())
-                        })
-                }
-                _ => p == q,
-            };
+            let equal = p.offsets == q.offsets
+                && match (&p.values, &q.values) {
+                    (OutValues::F64(u), OutValues::F64(v)) => {
+                        u.len() == v.len() && u.iter().zip(v).all(|(a, b)| same_f64(*a, *b))
+                    }
+                    (OutValues::F32(u), OutValues::F32(v)) => {
+                        u.len() == v.len()
+                            && u.iter().zip(v).all(|(a, b)| {
+                                same_f64(f64::from(*a), f64::from(*b))
+                                    && (a.is_nan() || a.to_bits() == b.to_bits())
+                            })
+                    }
+                    _ => p == q,
+                };
             if !equal {
                 return Some(format!(
                     "table {t} column {c}:\n jit    {p:?}\n interp {q:?}"
@@ -176,7 +177,7 @@ fn the_generator_covers_every_node_kind() {
     // Guards the differential test against a generator that silently stops producing
     // some node kinds, or outputs that are always empty.
     let mut kinds = std::collections::BTreeSet::new();
-    let (mut filled, mut rows) = (0, 0);
+    let (mut filled, mut rows, mut list_elements, mut narrow) = (0, 0, 0, 0);
     for s in 0..100 {
         let c = random::case(s);
         for n in &c.graph.nodes {
@@ -206,8 +207,19 @@ fn the_generator_covers_every_node_kind() {
         rows += out
             .tables
             .iter()
-            .map(|t| t.columns.first().map_or(0, OutColumn::len))
+            .map(|t| t.columns.first().map_or(0, OutColumn::rows))
             .sum::<usize>();
+        for c in out.tables.iter().flat_map(|t| &t.columns) {
+            if c.offsets.is_some() {
+                list_elements += c.values.len();
+            }
+            if matches!(
+                c.values,
+                OutValues::U64(_) | OutValues::I8(_) | OutValues::U16(_)
+            ) {
+                narrow += c.rows();
+            }
+        }
     }
     let all = "Append Binary Broadcast Cartesian Cast Combinations Concat Const CountRegion Fill Filter \
                Gather LoadElem LoadEvent ParentIndex Pick Reduce ReduceInner Select SelfIndex Sort Source Unary";
@@ -215,7 +227,8 @@ fn the_generator_covers_every_node_kind() {
         assert!(kinds.contains(k), "no {k} generated");
     }
     assert!(
-        filled > 100 && rows > 1000,
-        "outputs too sparse: {filled} hists filled, {rows} rows"
+        filled > 100 && rows > 1000 && list_elements > 1000 && narrow > 100,
+        "outputs too sparse: {filled} hists filled, {rows} rows, {list_elements} list \
+         elements, {narrow} rows of narrow integer columns"
     );
 }

@@ -1,5 +1,6 @@
 //! Tables as Parquet datasets: `DIR/<table>/part-NNNNN.parquet`, zstd, rows in the order
-//! they are appended.
+//! they are appended; list columns as Parquet lists (`list<item: T>`), which pandas,
+//! pyarrow and `ak.from_parquet` read as jagged arrays.
 //!
 //! Input: table batches (`abi::TableBuffer`), appended in chunk order by the executor.
 //! Output: part files of at most `rows_per_part` rows, row groups of at most
@@ -11,9 +12,13 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ana_compiler::abi::{OutColumn, TableBuffer};
-use ana_compiler::graph::{ColumnType, TableSpec};
-use arrow::array::{ArrayRef, BooleanArray, Float32Array, Float64Array, Int32Array, Int64Array};
+use ana_compiler::abi::{OutColumn, OutValues, TableBuffer};
+use ana_compiler::graph::{ColumnSpec, ColumnType, TableSpec};
+use arrow::array::{
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
+    Int64Array, ListArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+};
+use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -52,21 +57,140 @@ pub struct TableSummary {
 fn data_type(t: ColumnType) -> DataType {
     match t {
         ColumnType::Bool => DataType::Boolean,
+        ColumnType::I8 => DataType::Int8,
+        ColumnType::U8 => DataType::UInt8,
+        ColumnType::I16 => DataType::Int16,
+        ColumnType::U16 => DataType::UInt16,
         ColumnType::I32 => DataType::Int32,
+        ColumnType::U32 => DataType::UInt32,
         ColumnType::I64 => DataType::Int64,
+        ColumnType::U64 => DataType::UInt64,
         ColumnType::F32 => DataType::Float32,
         ColumnType::F64 => DataType::Float64,
     }
 }
 
-fn array(col: OutColumn) -> ArrayRef {
-    match col {
-        OutColumn::Bool(v) => Arc::new(BooleanArray::from(v)),
-        OutColumn::I32(v) => Arc::new(Int32Array::from(v)),
-        OutColumn::I64(v) => Arc::new(Int64Array::from(v)),
-        OutColumn::F32(v) => Arc::new(Float32Array::from(v)),
-        OutColumn::F64(v) => Arc::new(Float64Array::from(v)),
+/// A column's field: a value per row, or a list (`list<item: T>`, as pyarrow names it; the
+/// items nullable, as pyarrow's default list type).
+fn field(c: &ColumnSpec) -> Field {
+    let t = data_type(c.dtype);
+    if c.list {
+        Field::new_list(&c.name, Field::new_list_field(t, true), false)
+    } else {
+        Field::new(&c.name, t, false)
     }
+}
+
+fn values_array(v: OutValues) -> ArrayRef {
+    match v {
+        OutValues::Bool(v) => Arc::new(BooleanArray::from(v)),
+        OutValues::I8(v) => Arc::new(Int8Array::from(v)),
+        OutValues::U8(v) => Arc::new(UInt8Array::from(v)),
+        OutValues::I16(v) => Arc::new(Int16Array::from(v)),
+        OutValues::U16(v) => Arc::new(UInt16Array::from(v)),
+        OutValues::I32(v) => Arc::new(Int32Array::from(v)),
+        OutValues::U32(v) => Arc::new(UInt32Array::from(v)),
+        OutValues::I64(v) => Arc::new(Int64Array::from(v)),
+        OutValues::U64(v) => Arc::new(UInt64Array::from(v)),
+        OutValues::F32(v) => Arc::new(Float32Array::from(v)),
+        OutValues::F64(v) => Arc::new(Float64Array::from(v)),
+    }
+}
+
+/// A column as an Arrow array; a list column's offsets must start at 0, never decrease, end
+/// at the number of values and fit Arrow's i32 offsets (see [`pieces`]).
+fn array(field: &Field, col: OutColumn) -> Result<ArrayRef, String> {
+    let Some(offsets) = col.offsets else {
+        return Ok(values_array(col.values));
+    };
+    let DataType::List(item) = field.data_type() else {
+        return Err(format!("column {} is not a list", field.name()));
+    };
+    let ordered = offsets.first() == Some(&0)
+        && offsets
+            .iter()
+            .zip(offsets.iter().skip(1))
+            .all(|(a, z)| a <= z);
+    if !ordered || offsets.last().map(|&x| x as usize) != Some(col.values.len()) {
+        return Err(format!("malformed list offsets in column {}", field.name()));
+    }
+    let offsets: Vec<i32> = offsets
+        .iter()
+        .map(|&x| i32::try_from(x))
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("too many list elements in column {}", field.name()))?;
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    let list = ListArray::try_new(item.clone(), offsets, values_array(col.values), None)
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(list))
+}
+
+/// Arrow lists have i32 offsets: a batch whose list columns hold more than `max` elements
+/// (`i32::MAX`) is cut into consecutive row ranges that hold at most `max` each (copies; a
+/// chunk this large is rare). A batch that fits is returned as it is.
+fn pieces(buf: TableBuffer, max: u64) -> Result<Vec<TableBuffer>, String> {
+    let fits = |c: &OutColumn| {
+        c.offsets
+            .as_ref()
+            .is_none_or(|o| o.last().is_none_or(|&x| x <= max))
+    };
+    if buf.columns.iter().all(fits) {
+        return Ok(vec![buf]);
+    }
+    let rows = buf.columns.first().map_or(0, OutColumn::rows);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rows {
+        let mut end = rows;
+        for c in &buf.columns {
+            if let Some(o) = &c.offsets {
+                let base = o.get(start).copied().unwrap_or(0);
+                // The last row end whose elements since `start` are at most `max`.
+                let last = o.partition_point(|&x| x.saturating_sub(base) <= max);
+                end = end.min(last.saturating_sub(1));
+            }
+        }
+        if end <= start {
+            return Err(format!("a row holds more than {max} list elements"));
+        }
+        let columns = buf
+            .columns
+            .iter()
+            .map(|c| slice(c, start, end))
+            .collect::<Result<_, _>>()?;
+        out.push(TableBuffer { columns });
+        start = end;
+    }
+    Ok(out)
+}
+
+/// Rows `start..end` of a column, list offsets rebased to 0.
+fn slice(c: &OutColumn, start: usize, end: usize) -> Result<OutColumn, String> {
+    let bad = || "list offsets out of range".to_string();
+    let (a, z, offsets) = match &c.offsets {
+        Some(o) => {
+            let o = o.get(start..=end).ok_or_else(bad)?;
+            let base = o.first().copied().unwrap_or(0);
+            let last = o.last().copied().unwrap_or(0);
+            let a = usize::try_from(base).map_err(|_| bad())?;
+            let z = usize::try_from(last).map_err(|_| bad())?;
+            (
+                a,
+                z,
+                Some(o.iter().map(|x| x.saturating_sub(base)).collect()),
+            )
+        }
+        None => (start, end, None),
+    };
+    macro_rules! cut {
+        ($($k:ident),*) => {
+            match &c.values {
+                $(OutValues::$k(v) => OutValues::$k(v.get(a..z).ok_or_else(bad)?.to_vec()),)*
+            }
+        };
+    }
+    let values = cut!(Bool, I8, U8, I16, U16, I32, U32, I64, U64, F32, F64);
+    Ok(OutColumn { values, offsets })
 }
 
 impl TableWriter {
@@ -78,11 +202,7 @@ impl TableWriter {
     ) -> Result<TableWriter, OutputError> {
         let dir = root.join(&spec.name);
         std::fs::create_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
-        let fields: Vec<Field> = spec
-            .columns
-            .iter()
-            .map(|c| Field::new(&c.name, data_type(c.dtype), false))
-            .collect();
+        let fields: Vec<Field> = spec.columns.iter().map(field).collect();
         Ok(TableWriter {
             dir,
             name: spec.name.clone(),
@@ -123,12 +243,28 @@ impl TableWriter {
     /// Appends a batch's rows after those already written, rolling to a new part file when
     /// the current one is full.
     pub fn append(&mut self, buf: TableBuffer) -> Result<(), OutputError> {
-        let columns: Vec<ArrayRef> = buf.columns.into_iter().map(array).collect();
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| OutputError::Table {
-                table: self.name.clone(),
-                message: e.to_string(),
-            })?;
+        let name = self.name.clone();
+        let bad = |message: String| OutputError::Table {
+            table: name.clone(),
+            message,
+        };
+        for piece in pieces(buf, i32::MAX as u64).map_err(bad)? {
+            let columns: Vec<ArrayRef> = self
+                .schema
+                .fields()
+                .iter()
+                .zip(piece.columns)
+                .map(|(f, c)| array(f, c))
+                .collect::<Result<_, _>>()
+                .map_err(bad)?;
+            let batch = RecordBatch::try_new(self.schema.clone(), columns)
+                .map_err(|e| bad(e.to_string()))?;
+            self.write(&batch)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
         let mut offset = 0;
         while offset < batch.num_rows() {
             if self.writer.is_none() || self.rows_in_part >= self.rows_per_part {

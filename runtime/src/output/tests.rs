@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ana_compiler::abi::{HistBuffer, OutColumn, TableBuffer};
+use ana_compiler::abi::{HistBuffer, OutColumn, OutValues, TableBuffer};
 use ana_compiler::graph::*;
 use serde_json::json;
 
@@ -205,6 +205,7 @@ fn table_spec() -> TableSpec {
     let col = |name: &str, dtype| ColumnSpec {
         name: name.into(),
         dtype,
+        list: false,
     };
     TableSpec {
         name: "t".into(),
@@ -220,13 +221,19 @@ fn table_spec() -> TableSpec {
 
 fn batch(rows: std::ops::Range<i64>) -> TableBuffer {
     TableBuffer {
-        columns: vec![
-            OutColumn::F64(rows.clone().map(|i| i as f64 * 0.5).collect()),
-            OutColumn::F32(rows.clone().map(|i| i as f32 * 0.25).collect()),
-            OutColumn::I32(rows.clone().map(|i| i as i32 - 3).collect()),
-            OutColumn::I64(rows.clone().collect()),
-            OutColumn::Bool(rows.map(|i| i % 3 == 0).collect()),
-        ],
+        columns: [
+            OutValues::F64(rows.clone().map(|i| i as f64 * 0.5).collect()),
+            OutValues::F32(rows.clone().map(|i| i as f32 * 0.25).collect()),
+            OutValues::I32(rows.clone().map(|i| i as i32 - 3).collect()),
+            OutValues::I64(rows.clone().collect()),
+            OutValues::Bool(rows.map(|i| i % 3 == 0).collect()),
+        ]
+        .into_iter()
+        .map(|values| OutColumn {
+            values,
+            offsets: None,
+        })
+        .collect(),
     }
 }
 
