@@ -16,6 +16,7 @@ mod limits;
 mod output_safety;
 mod snapshots;
 mod stop;
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
