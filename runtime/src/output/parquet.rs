@@ -128,7 +128,7 @@ fn array(field: &Field, col: OutColumn) -> Result<ArrayRef, String> {
 /// Arrow lists have i32 offsets: a batch whose list columns hold more than `max` elements
 /// (`i32::MAX`) is cut into consecutive row ranges that hold at most `max` each (copies; a
 /// chunk this large is rare). A batch that fits is returned as it is.
-fn pieces(buf: TableBuffer, max: u64) -> Result<Vec<TableBuffer>, String> {
+pub(super) fn pieces(buf: TableBuffer, max: u64) -> Result<Vec<TableBuffer>, String> {
     let fits = |c: &OutColumn| {
         c.offsets
             .as_ref()
