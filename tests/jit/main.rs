@@ -232,3 +232,70 @@ fn the_generator_covers_every_node_kind() {
          elements, {narrow} rows of narrow integer columns"
     );
 }
+
+/// A uint64 event number above 2^63 and lists of uint8 and int16 values come out with the
+/// bits they have in the file, in both engines (loads widen to i64, wrapping; the column
+/// keeps the branch's type).
+#[test]
+fn unsigned_and_list_columns_keep_the_branch_bits() {
+    use ana_compiler::abi::{ColumnData, InputColumn};
+    use ana_compiler::graph::PhysType;
+    use ana_compiler::schema::{Schema, SchemaBranch};
+    use ana_compiler::{CompileOptions, compile};
+    let branch = |name: &str, phys, counter: Option<&str>| SchemaBranch {
+        name: name.into(),
+        phys: Some(phys),
+        jagged: counter.is_some(),
+        counter: counter.map(str::to_string),
+        type_name: String::new(),
+    };
+    let schema = Schema {
+        tree: "Events".into(),
+        branches: vec![
+            branch("event", PhysType::U64, None),
+            branch("nJet", PhysType::U32, None),
+            branch("Jet_ncons", PhysType::U8, Some("nJet")),
+            branch("Jet_flav", PhysType::I16, Some("nJet")),
+        ],
+    };
+    let src = "let jets = Jet{ncons, flav}\n\
+               table skim { event = event, n = nJet, ncons = jets.ncons, flav = jets.flav }\n";
+    let opts = CompileOptions {
+        schema: Some(schema),
+        params: vec![],
+    };
+    let graph = compile("t.ana", src, &opts).expect("compiles").graph;
+    let offsets = std::sync::Arc::new(vec![0u32, 2, 2, 3]);
+    let column = |data, offsets: Option<&std::sync::Arc<Vec<u32>>>| InputColumn {
+        data,
+        offsets: offsets.cloned(),
+    };
+    let by_name = |name: &str| match name {
+        "event" => column(ColumnData::U64(vec![u64::MAX, 1 << 63, 7]), None),
+        "nJet" => column(ColumnData::U32(vec![2, 0, 1]), None),
+        "Jet_ncons" => column(ColumnData::U8(vec![255, 1, 128]), Some(&offsets)),
+        "Jet_flav" => column(
+            ColumnData::I16(vec![-5, i16::MAX, i16::MIN]),
+            Some(&offsets),
+        ),
+        other => panic!("unexpected branch {other}"),
+    };
+    let columns: Vec<InputColumn> = graph.branches.iter().map(|b| by_name(&b.name)).collect();
+    let input = ChunkInput {
+        n_events: 3,
+        columns: &columns,
+    };
+    let kernel = Kernel::compile(&graph).expect("compiles");
+    let interp = Interpreter::new(&graph);
+    for engine in [&kernel as &dyn Engine, &interp] {
+        let mut out = ChunkOutput::new(&graph);
+        engine.run_chunk(input, &mut out).expect("runs");
+        let t = &out.tables[0].columns;
+        assert_eq!(t[0].values, OutValues::U64(vec![u64::MAX, 1 << 63, 7]));
+        assert_eq!(t[1].values, OutValues::U32(vec![2, 0, 1]));
+        assert_eq!(t[2].values, OutValues::U8(vec![255, 1, 128]));
+        assert_eq!(t[2].offsets, Some(vec![0, 2, 2, 3]));
+        assert_eq!(t[3].values, OutValues::I16(vec![-5, i16::MAX, i16::MIN]));
+        assert_eq!(t[3].offsets, Some(vec![0, 2, 2, 3]));
+    }
+}
