@@ -154,8 +154,12 @@ fn random_graphs_agree_with_the_interpreter() {
 
 #[test]
 fn the_same_kernel_runs_many_chunks() {
-    // One kernel, several chunks added into one output, against the interpreter doing the same.
-    let graph = random::graph(7);
+    // One kernel, several chunks added into one output, against the interpreter doing the same;
+    // a graph with a list column, whose offsets must continue from chunk to chunk.
+    let graph = (7..)
+        .map(random::graph)
+        .find(|g| g.tables.iter().flat_map(|t| &t.columns).any(|c| c.list))
+        .expect("a graph with a list column");
     let kernel = Kernel::compile(&graph).expect("compiles");
     let interp = Interpreter::new(&graph);
     let mut a = ChunkOutput::new(&graph);
@@ -170,6 +174,11 @@ fn the_same_kernel_runs_many_chunks() {
         interp.run_chunk(input, &mut b).expect("interp runs");
     }
     assert_eq!(diff(&a, &b), None);
+    for c in a.tables.iter().flat_map(|t| &t.columns) {
+        if let Some(o) = &c.offsets {
+            assert_eq!(o.last().copied(), Some(c.values.len() as u64));
+        }
+    }
 }
 
 #[test]
