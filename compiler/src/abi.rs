@@ -5,7 +5,7 @@
 //! that the runtime merges in chunk order. The interpreter and the JIT fill the same
 //! [`ChunkOutput`], so the differential tests compare them with `==`.
 
-use crate::graph::{BranchId, ColumnType, Graph};
+use crate::graph::{BranchId, ColumnSpec, ColumnType, Graph};
 
 /// A branch's values for the entries of one chunk, as stored (no conversion).
 #[derive(Clone, Debug, PartialEq)]
@@ -143,38 +143,91 @@ pub struct TableBuffer {
     pub columns: Vec<OutColumn>,
 }
 
+/// One table column over a chunk's rows.
 #[derive(Clone, Debug, PartialEq)]
-pub enum OutColumn {
+pub struct OutColumn {
+    /// One value per row; of a list column, the rows' elements one after the other.
+    pub values: OutValues,
+    /// A list column's row boundaries: row r holds `values[offsets[r]..offsets[r + 1]]`
+    /// (`rows + 1` offsets, the first 0, the last `values.len()`). Each chunk's offsets
+    /// start at 0: its rows are written as one batch of their own.
+    pub offsets: Option<Vec<u64>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutValues {
     Bool(Vec<bool>),
+    I8(Vec<i8>),
+    U8(Vec<u8>),
+    I16(Vec<i16>),
+    U16(Vec<u16>),
     I32(Vec<i32>),
+    U32(Vec<u32>),
     I64(Vec<i64>),
+    U64(Vec<u64>),
     F32(Vec<f32>),
     F64(Vec<f64>),
 }
 
-impl OutColumn {
+impl OutValues {
     pub fn new(dtype: ColumnType) -> Self {
         match dtype {
-            ColumnType::Bool => OutColumn::Bool(Vec::new()),
-            ColumnType::I32 => OutColumn::I32(Vec::new()),
-            ColumnType::I64 | ColumnType::Str => OutColumn::I64(Vec::new()),
-            ColumnType::F32 => OutColumn::F32(Vec::new()),
-            ColumnType::F64 => OutColumn::F64(Vec::new()),
+            ColumnType::Bool => OutValues::Bool(Vec::new()),
+            ColumnType::I8 => OutValues::I8(Vec::new()),
+            ColumnType::U8 => OutValues::U8(Vec::new()),
+            ColumnType::I16 => OutValues::I16(Vec::new()),
+            ColumnType::U16 => OutValues::U16(Vec::new()),
+            ColumnType::I32 => OutValues::I32(Vec::new()),
+            ColumnType::U32 => OutValues::U32(Vec::new()),
+            ColumnType::I64 | ColumnType::Str => OutValues::I64(Vec::new()),
+            ColumnType::U64 => OutValues::U64(Vec::new()),
+            ColumnType::F32 => OutValues::F32(Vec::new()),
+            ColumnType::F64 => OutValues::F64(Vec::new()),
         }
     }
 
     pub fn len(&self) -> usize {
         match self {
-            OutColumn::Bool(v) => v.len(),
-            OutColumn::I32(v) => v.len(),
-            OutColumn::I64(v) => v.len(),
-            OutColumn::F32(v) => v.len(),
-            OutColumn::F64(v) => v.len(),
+            OutValues::Bool(v) => v.len(),
+            OutValues::I8(v) => v.len(),
+            OutValues::U8(v) => v.len(),
+            OutValues::I16(v) => v.len(),
+            OutValues::U16(v) => v.len(),
+            OutValues::I32(v) => v.len(),
+            OutValues::U32(v) => v.len(),
+            OutValues::I64(v) => v.len(),
+            OutValues::U64(v) => v.len(),
+            OutValues::F32(v) => v.len(),
+            OutValues::F64(v) => v.len(),
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl OutColumn {
+    /// An empty column of `spec`'s type (a list column with the one offset 0).
+    pub fn new(spec: &ColumnSpec) -> Self {
+        OutColumn {
+            values: OutValues::new(spec.dtype),
+            offsets: spec.list.then(|| vec![0]),
+        }
+    }
+
+    /// Whether the column has `spec`'s type.
+    pub fn matches(&self, spec: &ColumnSpec) -> bool {
+        std::mem::discriminant(&self.values) == std::mem::discriminant(&OutValues::new(spec.dtype))
+            && self.offsets.is_some() == spec.list
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        match &self.offsets {
+            Some(o) => o.len().saturating_sub(1),
+            None => self.values.len(),
+        }
     }
 }
 
@@ -187,7 +240,7 @@ impl ChunkOutput {
                 .tables
                 .iter()
                 .map(|t| TableBuffer {
-                    columns: t.columns.iter().map(|c| OutColumn::new(c.dtype)).collect(),
+                    columns: t.columns.iter().map(OutColumn::new).collect(),
                 })
                 .collect(),
             cutflow: vec![0; graph.regions.len()],

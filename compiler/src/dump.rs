@@ -36,7 +36,13 @@ pub fn text(graph: &Graph) -> String {
         let cols: Vec<String> = t
             .columns
             .iter()
-            .map(|c| format!("{:?} {:?}", c.name, c.dtype))
+            .map(|c| {
+                if c.list {
+                    format!("{:?} list<{:?}>", c.name, c.dtype)
+                } else {
+                    format!("{:?} {:?}", c.name, c.dtype)
+                }
+            })
             .collect();
         let _ = writeln!(out, "table #{i} {}: {}", t.name, cols.join(", "));
     }

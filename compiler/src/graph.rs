@@ -282,7 +282,12 @@ pub enum NodeKind {
     },
     /// Append one row to `table` per event (`space` None) or per element of `space`, when
     /// `region` holds; `columns` in the order of `TableSpec::columns`, each converted to its
-    /// column's `dtype` (Float -> f32 rounds to nearest).
+    /// column's `dtype` (Float -> f32 rounds to nearest; Int -> a narrower or unsigned
+    /// integer keeps the low bits, as `as`). With a `space`, every column has shape
+    /// `Elem(space)`. Without one, a column of shape `Event` is one value per row, and a
+    /// column of shape `Elem(s)` is a list column (`ColumnSpec::list`): its row holds the
+    /// column's values at the elements of `s` in that event, in element order (possibly
+    /// none); different list columns may have different spaces.
     Append {
         table: TableId,
         space: Option<NodeId>,
@@ -513,20 +518,65 @@ pub struct TableSpec {
 pub struct ColumnSpec {
     /// Any string, e.g. `mu+_pt`.
     pub name: String,
+    /// The type of the column's values (of a list column: of its elements).
     pub dtype: ColumnType,
+    /// A list column: each row holds a list of values (Parquet `list<item: dtype>`). True
+    /// exactly for the element-shaped columns of a per-event `Append`.
+    pub list: bool,
 }
 
 /// Parquet column types. A column's type is the physical type of the branch when the value
-/// is a plain load of a float32/int32 branch, else float64/int64/bool; `Str` holds interned
+/// is a plain load (possibly gathered or broadcast) of a branch: float32, any integer type
+/// (so NanoAOD's `event`, a ULong64_t, is written as uint64 with the bits it has) or bool;
+/// else float64, int64 or bool by the value's type; `Str` holds interned
 /// string ids (engines append them as `I64`), written as UTF-8 strings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ColumnType {
     Bool,
+    I8,
+    U8,
+    I16,
+    U16,
     I32,
+    U32,
     I64,
+    U64,
     F32,
     F64,
     Str,
+}
+
+impl ColumnType {
+    /// The column type of a plain load of a branch of type `phys`.
+    pub fn of_branch(phys: PhysType) -> ColumnType {
+        match phys {
+            PhysType::Bool => ColumnType::Bool,
+            PhysType::I8 => ColumnType::I8,
+            PhysType::U8 => ColumnType::U8,
+            PhysType::I16 => ColumnType::I16,
+            PhysType::U16 => ColumnType::U16,
+            PhysType::I32 => ColumnType::I32,
+            PhysType::U32 => ColumnType::U32,
+            PhysType::I64 => ColumnType::I64,
+            PhysType::U64 => ColumnType::U64,
+            PhysType::F32 => ColumnType::F32,
+            PhysType::F64 => ColumnType::F64,
+        }
+    }
+
+    /// An integer type narrower than i64 or unsigned: only Int (and Bool) values are
+    /// written to it (the loads of branches of that type), keeping their low bits.
+    pub fn is_narrow_int(self) -> bool {
+        matches!(
+            self,
+            ColumnType::I8
+                | ColumnType::U8
+                | ColumnType::I16
+                | ColumnType::U16
+                | ColumnType::U32
+                | ColumnType::U64
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -661,6 +711,59 @@ impl Node {
     }
 }
 
+impl Graph {
+    /// An append's columns match its table: one per column, each of the row's shape, or a
+    /// list column exactly when element-shaped in a per-event table.
+    fn validate_append(
+        &self,
+        table: TableId,
+        space: Option<NodeId>,
+        columns: &[NodeId],
+    ) -> Result<(), String> {
+        let spec = self
+            .tables
+            .get(table.0 as usize)
+            .ok_or_else(|| format!("table #{} out of range", table.0))?;
+        if spec.columns.len() != columns.len() {
+            return Err(format!(
+                "{} values for the {} columns of table {}",
+                columns.len(),
+                spec.columns.len(),
+                spec.name
+            ));
+        }
+        for (c, &v) in spec.columns.iter().zip(columns) {
+            let node = self.node(v);
+            let list = match (space, node.shape) {
+                (Some(s), Shape::Elem(e)) if e == s => false,
+                (Some(_), _) => {
+                    return Err(format!("column {} is not one value per row", c.name));
+                }
+                (None, shape) => shape != Shape::Event,
+            };
+            if list != c.list {
+                return Err(format!(
+                    "column {} is a list exactly when not one value per row",
+                    c.name
+                ));
+            }
+            let ty = match node.ty {
+                Type::Scalar(t) => t,
+                Type::Space => return Err(format!("column {} is a space", c.name)),
+            };
+            if matches!(ty, ScalarType::Ref(_))
+                || (c.dtype.is_narrow_int() && !matches!(ty, ScalarType::Int | ScalarType::Bool))
+            {
+                return Err(format!(
+                    "a {ty:?} value in the {:?} column {}",
+                    c.dtype, c.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A graph that breaks an invariant: a bug in the compiler, never a user error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidGraph {
@@ -742,6 +845,15 @@ impl Graph {
                 && branch.0 as usize >= self.branches.len()
             {
                 return Err(bad(format!("branch #{} out of range", branch.0)));
+            }
+            if let Append {
+                table,
+                space,
+                columns,
+                ..
+            } = &node.kind
+            {
+                self.validate_append(*table, *space, columns).map_err(bad)?;
             }
         }
         Ok(())

@@ -16,7 +16,7 @@ mod big;
 mod random;
 mod scripts;
 
-use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, OutColumn};
+use ana_compiler::abi::{ChunkInput, ChunkOutput, Engine, OutColumn, OutValues};
 use ana_compiler::codegen::Kernel;
 use ana_compiler::graph::Graph;
 use ana_runtime::interp::Interpreter;
@@ -54,19 +54,20 @@ pub fn diff(a: &ChunkOutput, b: &ChunkOutput) -> Option<String> {
     }
     for (t, (x, y)) in a.tables.iter().zip(&b.tables).enumerate() {
         for (c, (p, q)) in x.columns.iter().zip(&y.columns).enumerate() {
-            let equal = match (p, q) {
-                (OutColumn::F64(u), OutColumn::F64(v)) => {
-                    u.len() == v.len() && u.iter().zip(v).all(|(a, b)| same_f64(*a, *b))
-                }
-                (OutColumn::F32(u), OutColumn::F32(v)) => {
-                    u.len() == v.len()
-                        && u.iter().zip(v).all(|(a, b)| {
-                            same_f64(f64::from(*a), f64::from(*b))
-                                && (a.is_nan() || a.to_bits() == b.to_bits())
-                        })
-                }
-                _ => p == q,
-            };
+            let equal = p.offsets == q.offsets
+                && match (&p.values, &q.values) {
+                    (OutValues::F64(u), OutValues::F64(v)) => {
+                        u.len() == v.len() && u.iter().zip(v).all(|(a, b)| same_f64(*a, *b))
+                    }
+                    (OutValues::F32(u), OutValues::F32(v)) => {
+                        u.len() == v.len()
+                            && u.iter().zip(v).all(|(a, b)| {
+                                same_f64(f64::from(*a), f64::from(*b))
+                                    && (a.is_nan() || a.to_bits() == b.to_bits())
+                            })
+                    }
+                    _ => p == q,
+                };
             if !equal {
                 return Some(format!(
                     "table {t} column {c}:\n jit    {p:?}\n interp {q:?}"
@@ -165,8 +166,12 @@ fn random_graphs_agree_with_the_interpreter() {
 
 #[test]
 fn the_same_kernel_runs_many_chunks() {
-    // One kernel, several chunks added into one output, against the interpreter doing the same.
-    let graph = random::graph(7);
+    // One kernel, several chunks added into one output, against the interpreter doing the same;
+    // a graph with a list column, whose offsets must continue from chunk to chunk.
+    let graph = (7..)
+        .map(random::graph)
+        .find(|g| g.tables.iter().flat_map(|t| &t.columns).any(|c| c.list))
+        .expect("a graph with a list column");
     let kernel = Kernel::compile(&graph).expect("compiles");
     let interp = Interpreter::new(&graph);
     let mut a = ChunkOutput::new(&graph);
@@ -181,6 +186,11 @@ fn the_same_kernel_runs_many_chunks() {
         interp.run_chunk(input, &mut b).expect("interp runs");
     }
     assert_eq!(diff(&a, &b), None);
+    for c in a.tables.iter().flat_map(|t| &t.columns) {
+        if let Some(o) = &c.offsets {
+            assert_eq!(o.last().copied(), Some(c.values.len() as u64));
+        }
+    }
 }
 
 #[test]
@@ -188,7 +198,7 @@ fn the_generator_covers_every_node_kind() {
     // Guards the differential test against a generator that silently stops producing
     // some node kinds, or outputs that are always empty.
     let mut kinds = std::collections::BTreeSet::new();
-    let (mut filled, mut rows, mut counted) = (0, 0, 0);
+    let (mut filled, mut rows, mut counted, mut list_elements, mut narrow) = (0, 0, 0, 0, 0);
     for s in 0..100 {
         let c = random::case(s);
         for n in &c.graph.nodes {
@@ -218,13 +228,24 @@ fn the_generator_covers_every_node_kind() {
         rows += out
             .tables
             .iter()
-            .map(|t| t.columns.first().map_or(0, OutColumn::len))
+            .map(|t| t.columns.first().map_or(0, OutColumn::rows))
             .sum::<usize>();
         counted += out
             .cutflows
             .iter()
             .filter(|c| c.events.iter().skip(1).any(|&e| e > 0))
             .count();
+        for c in out.tables.iter().flat_map(|t| &t.columns) {
+            if c.offsets.is_some() {
+                list_elements += c.values.len();
+            }
+            if matches!(
+                c.values,
+                OutValues::U64(_) | OutValues::I8(_) | OutValues::U16(_)
+            ) {
+                narrow += c.rows();
+            }
+        }
     }
     let all = "Append Binary Broadcast Cartesian Cast Combinations Concat Const CountCutflow CountRegion Fill Filter \
                Gather LoadElem LoadEvent ParentIndex Pick Reduce ReduceInner Select SelfIndex Sort Source Unary";
@@ -232,7 +253,75 @@ fn the_generator_covers_every_node_kind() {
         assert!(kinds.contains(k), "no {k} generated");
     }
     assert!(
-        filled > 100 && rows > 1000 && counted > 10,
-        "outputs too sparse: {filled} hists filled, {rows} rows, {counted} cutflows counted"
+        filled > 100 && rows > 1000 && counted > 10 && list_elements > 1000 && narrow > 100,
+        "outputs too sparse: {filled} hists filled, {rows} rows, {counted} cutflows counted, \
+         {list_elements} list elements, {narrow} rows of narrow integer columns"
     );
+}
+
+/// A uint64 event number above 2^63 and lists of uint8 and int16 values come out with the
+/// bits they have in the file, in both engines (loads widen to i64, wrapping; the column
+/// keeps the branch's type).
+#[test]
+fn unsigned_and_list_columns_keep_the_branch_bits() {
+    use ana_compiler::abi::{ColumnData, InputColumn};
+    use ana_compiler::graph::PhysType;
+    use ana_compiler::schema::{Schema, SchemaBranch};
+    use ana_compiler::{CompileOptions, compile};
+    let branch = |name: &str, phys, counter: Option<&str>| SchemaBranch {
+        name: name.into(),
+        phys: Some(phys),
+        jagged: counter.is_some(),
+        counter: counter.map(str::to_string),
+        type_name: String::new(),
+    };
+    let schema = Schema {
+        tree: "Events".into(),
+        branches: vec![
+            branch("event", PhysType::U64, None),
+            branch("nJet", PhysType::U32, None),
+            branch("Jet_ncons", PhysType::U8, Some("nJet")),
+            branch("Jet_flav", PhysType::I16, Some("nJet")),
+        ],
+    };
+    let src = "let jets = Jet{ncons, flav}\n\
+               table skim { event = event, n = nJet, ncons = jets.ncons, flav = jets.flav }\n";
+    let opts = CompileOptions {
+        schema: Some(schema),
+        params: vec![],
+    };
+    let graph = compile("t.ana", src, &opts).expect("compiles").graph;
+    let offsets = std::sync::Arc::new(vec![0u32, 2, 2, 3]);
+    let column = |data, offsets: Option<&std::sync::Arc<Vec<u32>>>| InputColumn {
+        data,
+        offsets: offsets.cloned(),
+    };
+    let by_name = |name: &str| match name {
+        "event" => column(ColumnData::U64(vec![u64::MAX, 1 << 63, 7]), None),
+        "nJet" => column(ColumnData::U32(vec![2, 0, 1]), None),
+        "Jet_ncons" => column(ColumnData::U8(vec![255, 1, 128]), Some(&offsets)),
+        "Jet_flav" => column(
+            ColumnData::I16(vec![-5, i16::MAX, i16::MIN]),
+            Some(&offsets),
+        ),
+        other => panic!("unexpected branch {other}"),
+    };
+    let columns: Vec<InputColumn> = graph.branches.iter().map(|b| by_name(&b.name)).collect();
+    let input = ChunkInput {
+        n_events: 3,
+        columns: &columns,
+    };
+    let kernel = Kernel::compile(&graph).expect("compiles");
+    let interp = Interpreter::new(&graph);
+    for engine in [&kernel as &dyn Engine, &interp] {
+        let mut out = ChunkOutput::new(&graph);
+        engine.run_chunk(input, &mut out).expect("runs");
+        let t = &out.tables[0].columns;
+        assert_eq!(t[0].values, OutValues::U64(vec![u64::MAX, 1 << 63, 7]));
+        assert_eq!(t[1].values, OutValues::U32(vec![2, 0, 1]));
+        assert_eq!(t[2].values, OutValues::U8(vec![255, 1, 128]));
+        assert_eq!(t[2].offsets, Some(vec![0, 2, 2, 3]));
+        assert_eq!(t[3].values, OutValues::I16(vec![-5, i16::MAX, i16::MIN]));
+        assert_eq!(t[3].offsets, Some(vec![0, 2, 2, 3]));
+    }
 }

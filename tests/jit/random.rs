@@ -651,27 +651,44 @@ impl Gen {
 
     fn append(&mut self) {
         let space = self.rng.chance(0.5).then(|| self.any_space());
-        let shape = space.map_or(Shape::Event, Shape::Elem);
         let mut columns = Vec::new();
         let mut specs = Vec::new();
         for c in 0..1 + self.rng.below(4) {
+            // In a per-event table, a column of one value per element (of any space) is a list.
+            let shape = match space {
+                Some(s) => Shape::Elem(s),
+                None if self.rng.chance(0.4) => Shape::Elem(self.any_space()),
+                None => Shape::Event,
+            };
             let ty = self.rng.pick(&[F, F, I, B]);
             columns.push(self.value(shape, ty, 4));
+            let any = [
+                ColumnType::F64,
+                ColumnType::F32,
+                ColumnType::I64,
+                ColumnType::I32,
+                ColumnType::Bool,
+            ];
+            let narrow = [
+                ColumnType::I8,
+                ColumnType::U8,
+                ColumnType::I16,
+                ColumnType::U16,
+                ColumnType::U32,
+                ColumnType::U64,
+            ];
             let dtype = match (ty, self.rng.chance(0.8)) {
                 (F, true) => self.rng.pick(&[ColumnType::F64, ColumnType::F32]),
+                (I, true) if self.rng.chance(0.5) => self.rng.pick(&narrow),
                 (I, true) => self.rng.pick(&[ColumnType::I64, ColumnType::I32]),
                 (B, true) => ColumnType::Bool,
-                _ => self.rng.pick(&[
-                    ColumnType::F64,
-                    ColumnType::F32,
-                    ColumnType::I64,
-                    ColumnType::I32,
-                    ColumnType::Bool,
-                ]),
+                (F, false) => self.rng.pick(&any),
+                _ => self.rng.pick(&[&any[..], &narrow[..]].concat()),
             };
             specs.push(ColumnSpec {
                 name: format!("c{c}"),
                 dtype,
+                list: space.is_none() && shape != Shape::Event,
             });
         }
         let region = self.rng.chance(0.6).then(|| self.value(Shape::Event, B, 3));

@@ -3,7 +3,8 @@
 //! synthetic data; both engines; results independent of threads and chunking; usage errors,
 //! failed and interrupted runs that leave an earlier output directory intact (`failures`);
 //! inputs that are not files and signals in every phase (`stop`); the thread cap and the
-//! histograms' memory budget (`limits`).
+//! histograms' memory budget (`limits`); list and uint64 table columns against an awkward
+//! reference, read back by pandas, pyarrow and awkward (`tables`).
 
 #![allow(
     clippy::indexing_slicing,
@@ -18,6 +19,7 @@ mod output_safety;
 mod semantics;
 mod snapshots;
 mod stop;
+mod tables;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -10,7 +10,7 @@
 use std::ffi::c_void;
 
 use super::plan::Layout;
-use crate::abi::{ChunkInput, ChunkOutput, ColumnData, EngineError, InputColumn, OutColumn};
+use crate::abi::{ChunkInput, ChunkOutput, ColumnData, EngineError, InputColumn, OutValues};
 use crate::graph::{Counter, Graph, NodeKind, PhysType};
 
 /// Largest per-event element count of any space (combinations grow fast: triples of 500
@@ -18,9 +18,11 @@ use crate::graph::{Counter, Graph, NodeKind, PhysType};
 /// Each scratch buffer is then at most 128 MiB.
 pub const MAX_ELEMENTS: u64 = 1 << 24;
 
-/// Rows of a table buffer: one zero-initialised word per row per column.
+/// Rows of a table buffer: one zero-initialised word per row per column, and per list
+/// column one per element.
 pub(crate) struct TableRun {
     pub cols: Vec<Vec<u64>>,
+    pub lists: Vec<Option<Vec<u64>>>,
 }
 
 /// What the kernel's `ctx` argument points to: what `ana_table_grow` needs.
@@ -408,9 +410,11 @@ pub(crate) fn prepare(
     let mut tables = Vec::new();
     for (spec, buf) in graph.tables.iter().zip(&out.tables) {
         let same = buf.columns.len() == spec.columns.len()
-            && buf.columns.iter().zip(&spec.columns).all(|(c, s)| {
-                std::mem::discriminant(c) == std::mem::discriminant(&OutColumn::new(s.dtype))
-            });
+            && buf
+                .columns
+                .iter()
+                .zip(&spec.columns)
+                .all(|(c, s)| c.matches(s));
         if !same {
             return Err(err(
                 None,
@@ -430,7 +434,17 @@ pub(crate) fn prepare(
             slots[s] = c.as_mut_ptr() as u64;
         }
         slots[at.cap] = cols.first().map_or(0, Vec::len) as u64;
-        tables.push(TableRun { cols });
+        // Element buffers start empty: the kernel grows them to what the rows need.
+        let lists: Vec<Option<Vec<u64>>> =
+            spec.columns.iter().map(|c| c.list.then(Vec::new)).collect();
+        for (l, s) in lists.iter().zip(&at.lists) {
+            if let (Some(l), Some(s)) = (l, s) {
+                slots[s.ptr] = l.as_ptr() as u64;
+                slots[s.len] = 0;
+                slots[s.cap] = 0;
+            }
+        }
+        tables.push(TableRun { cols, lists });
     }
     Ok(Prepared {
         slots,
@@ -469,10 +483,50 @@ pub(crate) unsafe extern "C" fn ana_table_grow(ctx: *mut c_void, table: i64) -> 
     1
 }
 
+/// Grow list column `column` of table `table` to hold at least `need` elements (at least
+/// doubling) and update its slots. Returns 1, or 0 when memory is exhausted or the
+/// column is not a list (the kernel then stops with an error).
+///
+/// # Safety
+/// `ctx` is the `RunCtx` the kernel was called with, and `ctx.slots` its slot array.
+pub(crate) unsafe extern "C" fn ana_list_grow(
+    ctx: *mut c_void,
+    table: i64,
+    column: i64,
+    need: i64,
+) -> i8 {
+    // SAFETY: the caller passes the kernel's `ctx`, a live `RunCtx` no one else borrows now.
+    let run = unsafe { &mut *(ctx as *mut RunCtx<'_>) };
+    let (Some(slots), Some(t)) = (
+        run.layout.tables.get(table as usize),
+        run.tables.get_mut(table as usize),
+    ) else {
+        return 0;
+    };
+    let (Some(Some(at)), Some(Some(elems))) = (
+        slots.lists.get(column as usize),
+        t.lists.get_mut(column as usize),
+    ) else {
+        return 0;
+    };
+    let need = usize::try_from(need).unwrap_or(usize::MAX);
+    let new_cap = elems.len().saturating_mul(2).max(need).max(256);
+    if elems.try_reserve_exact(new_cap - elems.len()).is_err() {
+        return 0;
+    }
+    elems.resize(new_cap, 0);
+    // SAFETY: `at`'s slots are below the layout's length, the length of `run.slots`.
+    unsafe {
+        *run.slots.add(at.ptr) = elems.as_mut_ptr() as u64;
+        *run.slots.add(at.cap) = new_cap as u64;
+    }
+    1
+}
+
 /// Move the rows the kernel wrote into the output tables.
 #[expect(
     clippy::indexing_slicing,
-    reason = "`t.rows` is a slot of the layout, below `slots.len()`"
+    reason = "`t.rows` and a list's `len` are slots of the layout, below `slots.len()`"
 )]
 pub(crate) fn finish_tables(
     layout: &Layout,
@@ -482,15 +536,45 @@ pub(crate) fn finish_tables(
 ) {
     for ((t, run), buf) in layout.tables.iter().zip(tables).zip(&mut out.tables) {
         let rows = slots[t.rows] as usize;
-        for (words, col) in run.cols.iter().zip(&mut buf.columns) {
+        for (((words, list), at), col) in run
+            .cols
+            .iter()
+            .zip(&run.lists)
+            .zip(&t.lists)
+            .zip(&mut buf.columns)
+        {
             let words = &words[..rows.min(words.len())];
-            match col {
-                OutColumn::Bool(v) => v.extend(words.iter().map(|&w| w as u8 != 0)),
-                OutColumn::I32(v) => v.extend(words.iter().map(|&w| w as u32 as i32)),
-                OutColumn::I64(v) => v.extend(words.iter().map(|&w| w as i64)),
-                OutColumn::F32(v) => v.extend(words.iter().map(|&w| f32::from_bits(w as u32))),
-                OutColumn::F64(v) => v.extend(words.iter().map(|&w| f64::from_bits(w))),
+            match (&mut col.offsets, list, at) {
+                (Some(offsets), Some(elems), Some(at)) => {
+                    // The row words are element counts.
+                    let mut end = offsets.last().copied().unwrap_or(0);
+                    offsets.extend(words.iter().map(|&n| {
+                        end += n;
+                        end
+                    }));
+                    let len = slots[at.len] as usize;
+                    push_words(&mut col.values, &elems[..len.min(elems.len())]);
+                }
+                _ => push_words(&mut col.values, words),
             }
         }
+    }
+}
+
+/// Values from the words the kernel stored (each in the low bytes of its word).
+fn push_words(values: &mut OutValues, words: &[u64]) {
+    let w = words.iter().copied();
+    match values {
+        OutValues::Bool(v) => v.extend(w.map(|w| w as u8 != 0)),
+        OutValues::I8(v) => v.extend(w.map(|w| w as u8 as i8)),
+        OutValues::U8(v) => v.extend(w.map(|w| w as u8)),
+        OutValues::I16(v) => v.extend(w.map(|w| w as u16 as i16)),
+        OutValues::U16(v) => v.extend(w.map(|w| w as u16)),
+        OutValues::I32(v) => v.extend(w.map(|w| w as u32 as i32)),
+        OutValues::U32(v) => v.extend(w.map(|w| w as u32)),
+        OutValues::I64(v) => v.extend(w.map(|w| w as i64)),
+        OutValues::U64(v) => v.extend(w),
+        OutValues::F32(v) => v.extend(w.map(|w| f32::from_bits(w as u32))),
+        OutValues::F64(v) => v.extend(w.map(f64::from_bits)),
     }
 }

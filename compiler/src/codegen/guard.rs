@@ -67,6 +67,19 @@ fn edges(graph: &Graph, id: NodeId) -> Vec<(NodeId, Atoms)> {
                 };
                 out.push((op, e));
             }
+            // A list column's row reads its space's count.
+            if let NodeKind::Append {
+                space: None,
+                columns,
+                ..
+            } = &node.kind
+            {
+                for &c in columns {
+                    if let Shape::Elem(s) = graph.node(c).shape {
+                        out.push((s, when.clone()));
+                    }
+                }
+            }
         }
         NodeKind::CountCutflow { mask, weight, .. } => {
             if let Some(m) = mask {

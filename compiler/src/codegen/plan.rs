@@ -89,12 +89,24 @@ pub(crate) struct Scratch {
 }
 
 /// A table's slots: row count, capacity (in rows), and one pointer per column. Each column
-/// buffer holds one `u64` word per row; the value sits in its low bytes.
+/// buffer holds one `u64` word per row; the value sits in its low bytes (of a list column:
+/// the row's number of elements).
 #[derive(Clone, Debug)]
 pub(crate) struct TableSlots {
     pub rows: usize,
     pub cap: usize,
     pub columns: Vec<usize>,
+    /// Per column, for a list column: the slots of its element buffer.
+    pub lists: Vec<Option<ListSlots>>,
+}
+
+/// A list column's elements: one `u64` word each (the value in its low bytes), all rows'
+/// one after the other; their number, the buffer's capacity and the pointer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ListSlots {
+    pub len: usize,
+    pub cap: usize,
+    pub ptr: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -167,6 +179,18 @@ pub(crate) fn needs(graph: &Graph, places: &[Place], id: NodeId, out: &mut Vec<N
     let mut direct = node.operands();
     if let Shape::Elem(s) = node.shape {
         direct.push(s);
+    }
+    // A list column is written element by element: it needs its space's count.
+    if let NodeKind::Append {
+        space: None,
+        columns,
+        ..
+    } = &node.kind
+    {
+        direct.extend(columns.iter().filter_map(|&c| match graph.node(c).shape {
+            Shape::Elem(s) => Some(s),
+            Shape::Event => None,
+        }));
     }
     for op in direct {
         match places[op.0 as usize] {
@@ -375,6 +399,17 @@ fn layout(graph: &Graph, places: &[Place], stored: &[bool]) -> Result<Layout, Co
             rows: slot(),
             cap: slot(),
             columns: t.columns.iter().map(|_| slot()).collect(),
+            lists: t
+                .columns
+                .iter()
+                .map(|c| {
+                    c.list.then(|| ListSlots {
+                        len: slot(),
+                        cap: slot(),
+                        ptr: slot(),
+                    })
+                })
+                .collect(),
         });
     }
     l.state = slot();

@@ -35,6 +35,7 @@ pub(crate) fn helper_symbols() -> Vec<(&'static str, *const u8)> {
         ("ana_sort_f64", ana_sort_f64 as *const u8),
         ("ana_sort_i64", ana_sort_i64 as *const u8),
         ("ana_table_grow", super::chunk::ana_table_grow as *const u8),
+        ("ana_list_grow", super::chunk::ana_list_grow as *const u8),
     ]
 }
 

@@ -5,7 +5,8 @@
 //! loop over its space). Output: code that adds to the histogram's storage or writes a row.
 //! Invariant: every computed storage index is below the histogram's size (each axis slot
 //! is clamped to its extent by construction); a row is written only below the table's
-//! capacity, growing it first through `ana_table_grow` (failure: the kernel returns 1).
+//! capacity, growing it first through `ana_table_grow`, and a list column's elements only
+//! below its buffer's capacity, grown through `ana_list_grow` (failure: the kernel returns 1).
 
 #![expect(
     clippy::indexing_slicing,
@@ -18,8 +19,9 @@ use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 
 use super::CodegenError;
+use super::plan::ListSlots;
 use super::translate::{F64, I8, I64, Translator, internal, mem, unsupported};
-use crate::graph::{AxisKind, ColumnType, NodeId, NodeKind, ScalarType};
+use crate::graph::{AxisKind, ColumnType, NodeId, NodeKind, ScalarType, Shape};
 
 impl Translator<'_, '_> {
     pub(crate) fn emit_fill(&mut self, id: NodeId) -> Result<(), CodegenError> {
@@ -302,9 +304,9 @@ impl Translator<'_, '_> {
         let plan = self.plan;
         let NodeKind::Append {
             table,
+            space,
             region,
             columns,
-            ..
         } = &g.node(id).kind
         else {
             return Err(internal("not an append"));
@@ -325,13 +327,26 @@ impl Translator<'_, '_> {
                 "an append whose values do not match the columns",
             ));
         }
+        // Per list column: its space (a list column is an element value in a per-event row).
+        let mut lists = Vec::new();
+        for (k, &v) in columns.iter().enumerate() {
+            if let (None, Shape::Elem(s)) = (space, g.node(v).shape) {
+                let at = slots.lists[k].ok_or_else(|| internal("list column without slots"))?;
+                lists.push((k, v, s, at));
+            }
+        }
         let body = |tr: &mut Self| -> Result<(), CodegenError> {
             // Values first: they are computed where the row is decided.
             let mut vals = Vec::new();
             for (c, &v) in spec.columns.iter().zip(columns) {
-                let x = tr.val(v)?;
-                let ty = tr.scalar(v)?;
-                vals.push(tr.convert(id, ty, c.dtype, x)?);
+                match g.node(v).shape {
+                    Shape::Elem(s) if space.is_none() => vals.push(tr.count(s)?),
+                    _ => {
+                        let x = tr.val(v)?;
+                        let ty = tr.scalar(v)?;
+                        vals.push(tr.convert(id, ty, c.dtype, x)?);
+                    }
+                }
             }
             let rows = tr.load_slot(slots.rows);
             let cap = tr.load_slot(slots.cap);
@@ -358,6 +373,9 @@ impl Translator<'_, '_> {
             let slots_ptr = tr.slots;
             tr.b.ins()
                 .store(mem(), rows1, slots_ptr, (slots.rows * 8) as i32);
+            for &(k, v, s, at) in &lists {
+                tr.emit_list(id, t, k, v, s, at, spec.columns[k].dtype)?;
+            }
             Ok(())
         };
         match region {
@@ -367,6 +385,63 @@ impl Translator<'_, '_> {
             }
             None => body(self),
         }
+    }
+
+    /// A list column's elements for the current event: the values of `value` at the
+    /// elements of `space`, after the column's earlier elements, growing the buffer first
+    /// through `ana_list_grow` (failure: the kernel returns 1).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one list column's coordinates, all needed to emit its loop"
+    )]
+    fn emit_list(
+        &mut self,
+        id: NodeId,
+        table: usize,
+        column: usize,
+        value: NodeId,
+        space: NodeId,
+        at: ListSlots,
+        dtype: ColumnType,
+    ) -> Result<(), CodegenError> {
+        let n = self.count(space)?;
+        let len = self.load_slot(at.len);
+        let cap = self.load_slot(at.cap);
+        let need = self.b.ins().iadd(len, n);
+        let short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, cap);
+        let fail = self.fail;
+        self.emit_if(short, |tr| {
+            let tid = tr.b.ins().iconst(I64, table as i64);
+            let cid = tr.b.ins().iconst(I64, column as i64);
+            let ctx = tr.ctx;
+            let ok = tr.call(
+                "ana_list_grow",
+                &[I64, I64, I64, I64],
+                Some(I8),
+                &[ctx, tid, cid, need],
+            )?;
+            let ok = ok.ok_or_else(|| internal("grow without result"))?;
+            let cont = tr.b.create_block();
+            tr.b.ins().brif(ok, cont, &[], fail, &[]);
+            tr.b.switch_to_block(cont);
+            Ok(())
+        })?;
+        // Loaded after the grow, which may move the buffer.
+        let p = self.load_slot(at.ptr);
+        let ty = self.scalar(value)?;
+        self.emit_for(n, |tr, j| {
+            let x = tr.read_elem(value, j)?;
+            let x = tr.convert(id, ty, dtype, x)?;
+            let k = tr.b.ins().iadd(len, j);
+            let a = tr.index_addr(p, k, 8);
+            tr.b.ins().store(mem(), x, a, 0);
+            Ok(())
+        })?;
+        let slots_ptr = self.slots;
+        self.b
+            .ins()
+            .store(mem(), need, slots_ptr, (at.len * 8) as i32);
+        Ok(())
     }
 
     /// A value converted to a table column's type (stored in the low bytes of a word).
@@ -382,7 +457,14 @@ impl Translator<'_, '_> {
         Ok(match (from, to) {
             (S::Bool, ColumnType::Bool) => x,
             (S::Int, ColumnType::I64 | ColumnType::Str) | (S::Float, ColumnType::F64) => x,
-            (S::Int, ColumnType::I32) => ins.ireduce(types::I32, x),
+            (S::Int, ColumnType::I32 | ColumnType::U32) => ins.ireduce(types::I32, x),
+            (S::Int, ColumnType::I16 | ColumnType::U16) => ins.ireduce(types::I16, x),
+            (S::Int, ColumnType::I8 | ColumnType::U8) => ins.ireduce(types::I8, x),
+            (S::Int, ColumnType::U64) => x,
+            (S::Bool, ColumnType::I8 | ColumnType::U8) => x,
+            (S::Bool, ColumnType::I16 | ColumnType::U16) => ins.uextend(types::I16, x),
+            (S::Bool, ColumnType::U32) => ins.uextend(types::I32, x),
+            (S::Bool, ColumnType::U64) => ins.uextend(I64, x),
             (S::Float, ColumnType::F32) => ins.fdemote(types::F32, x),
             (S::Int, ColumnType::F64) => ins.fcvt_from_sint(F64, x),
             (S::Int, ColumnType::F32) => ins.fcvt_from_sint(types::F32, x),

@@ -6,7 +6,7 @@
 )]
 
 use super::*;
-use crate::abi::{ColumnData, InputColumn, OutColumn};
+use crate::abi::{ColumnData, InputColumn, OutValues};
 use crate::graph::*;
 
 /// A tiny graph builder for tests.
@@ -324,6 +324,7 @@ pub(crate) fn dimuon() -> Graph {
                 } else {
                     ColumnType::F32
                 },
+                list: false,
             })
             .collect(),
         nullable: vec![],
@@ -424,9 +425,9 @@ fn dimuon_expected(g: &Graph, events: &[Vec<Mu>]) -> ChunkOutput {
                 }
             }
             for (c, v) in cols.iter_mut().zip(vals) {
-                match c {
-                    OutColumn::F64(x) => x.push(v),
-                    OutColumn::F32(x) => x.push(v as f32),
+                match &mut c.values {
+                    OutValues::F64(x) => x.push(v),
+                    OutValues::F32(x) => x.push(v as f32),
                     _ => unreachable!(),
                 }
             }

@@ -487,8 +487,9 @@ impl<'a> Lowerer<'a> {
             specs.push(ColumnSpec {
                 name: col.name.clone(),
                 dtype,
+                list: false,
             });
-            vals.push(Val::Num(n));
+            vals.push(n);
         }
         if columns.is_empty() {
             self.error(
@@ -508,34 +509,41 @@ impl<'a> Lowerer<'a> {
             Some(Some(m)) => Some(m),
             Some(None) => return,
         };
-        let all = columns
-            .iter()
-            .map(|c| c.value.span)
-            .reduce(Span::to)
-            .unwrap_or(name.span);
-        let Some((shape, mut nodes)) = self.unify_nums(&vals, all) else {
-            return;
+        // One row per element when every column is one value per element of the same
+        // collection (a table of candidates); else one row per event, where a column of one
+        // value per element is a list (a skim of events with their objects).
+        let shapes: Vec<Shape> = vals.iter().map(|&n| self.b.node(n).shape).collect();
+        let space = match shapes.first() {
+            Some(&Shape::Elem(s)) if shapes.iter().all(|&x| x == Shape::Elem(s)) => Some(s),
+            _ => None,
         };
+        for (spec, shape) in specs.iter_mut().zip(&shapes) {
+            spec.list = space.is_none() && *shape != Shape::Event;
+        }
         if !fresh {
             return;
         }
         // A column whose value can be missing is null there: its validity is appended as
         // a hidden Bool column, one per distinct validity (`mu+_pt`, `mu+_eta` share one).
         let mut nullable = Vec::new();
-        let visible = nodes.len();
+        let visible = vals.len();
         for i in 0..visible {
-            let Some(v) = nodes.get(i).and_then(|&n| self.b.validity(n)) else {
+            let Some(v) = vals.get(i).and_then(|&n| self.b.validity(n)) else {
                 continue;
             };
-            let at = match nodes.iter().skip(visible).position(|&h| h == v) {
+            let at = match vals.iter().skip(visible).position(|&h| h == v) {
                 Some(k) => visible + k,
                 None => {
-                    nodes.push(v);
+                    vals.push(v);
+                    let (name, list) = specs
+                        .get(i)
+                        .map_or((String::new(), false), |c| (c.name.clone(), c.list));
                     specs.push(ColumnSpec {
-                        name: format!("{}.valid", specs.get(i).map_or("", |c| c.name.as_str())),
+                        name: format!("{name}.valid"),
                         dtype: ColumnType::Bool,
+                        list,
                     });
-                    nodes.len() - 1
+                    vals.len() - 1
                 }
             };
             nullable.push((i, at));
@@ -546,23 +554,20 @@ impl<'a> Lowerer<'a> {
             columns: specs,
             nullable,
         });
-        let space = match shape {
-            Shape::Event => None,
-            Shape::Elem(s) => Some(s),
-        };
         self.b.add(
             NodeKind::Append {
                 table,
                 space,
                 region: mask,
-                columns: nodes,
+                columns: vals,
             },
             Type::Scalar(ScalarType::Bool),
             Shape::Event,
         );
     }
 
-    /// F32/I32 for a plain load (possibly gathered) of a float32/int32 branch, else by type.
+    /// The branch's own type for a plain load (possibly gathered or broadcast) of a float32
+    /// or integer branch, else float64/int64/bool by the value's type.
     fn column_type(&self, mut n: NodeId) -> ColumnType {
         loop {
             match &self.b.node(n).kind {
@@ -570,9 +575,8 @@ impl<'a> Lowerer<'a> {
                 NodeKind::Broadcast { value, .. } => n = *value,
                 NodeKind::LoadElem { branch, .. } | NodeKind::LoadEvent { branch } => {
                     match self.b.graph.branches.get(branch.0 as usize).map(|b| b.phys) {
-                        Some(PhysType::F32) => return ColumnType::F32,
-                        Some(PhysType::I32) => return ColumnType::I32,
-                        _ => break,
+                        Some(PhysType::F64) | None => break,
+                        Some(p) => return ColumnType::of_branch(p),
                     }
                 }
                 _ => break,

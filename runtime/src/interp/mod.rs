@@ -321,7 +321,13 @@ impl Interpreter {
                     )));
                 }
                 for (dst, &c) in buf.columns.iter_mut().zip(columns) {
-                    sinks::append(dst, get(c)?, &rows, len)?;
+                    let shape = g.nodes.get(c.0 as usize).map(|n| n.shape);
+                    match (s, shape) {
+                        (None, Some(Shape::Elem(e))) => {
+                            sinks::append_list(dst, get(c)?, space(e)?, &rows)?
+                        }
+                        _ => sinks::append(dst, get(c)?, &rows, len)?,
+                    }
                 }
                 return Ok(None);
             }
@@ -360,6 +366,22 @@ fn uses(graph: &Graph, node: &Node) -> Vec<NodeId> {
     let mut v = node.operands();
     if let Shape::Elem(s) = node.shape {
         v.push(s);
+    }
+    // A list column reads its space's per-event element ranges.
+    if let NodeKind::Append {
+        space: None,
+        columns,
+        ..
+    } = &node.kind
+    {
+        v.extend(
+            columns
+                .iter()
+                .filter_map(|c| match graph.nodes.get(c.0 as usize)?.shape {
+                    Shape::Elem(s) => Some(s),
+                    Shape::Event => None,
+                }),
+        );
     }
     if let NodeKind::ReduceInner { space, .. } = &node.kind
         && let Some(NodeKind::Cartesian { parents }) =

@@ -5,7 +5,7 @@
 //! Invariant: rows are visited in fill order (events ascending, then elements ascending), so
 //! weighted sums and table rows come out in the same order in every engine.
 
-use ana_compiler::abi::{CutflowBuffer, EngineError, HistBuffer, OutColumn};
+use ana_compiler::abi::{CutflowBuffer, EngineError, HistBuffer, OutColumn, OutValues};
 use ana_compiler::graph::HistSpec;
 
 use super::bins::Binner;
@@ -161,14 +161,54 @@ pub fn fill(
     Ok(())
 }
 
-/// Appends the selected rows of `col`, converted to the output column's type (Float -> f32
-/// rounds to nearest; Float -> int truncates and saturates; numbers -> bool is `!= 0`).
+/// Appends the selected rows of `col` to a column of one value per row.
+pub fn append(
+    out: &mut OutColumn,
+    col: &Col,
+    rows: &[usize],
+    len: usize,
+) -> Result<(), EngineError> {
+    if out.offsets.is_some() {
+        return Err(graph_error("a list column appended one value per row"));
+    }
+    push_values(&mut out.values, col, rows, len)
+}
+
+/// Appends one row per selected event (`events`, ascending) to a list column: the values of
+/// `col` at the event's elements of `space`, then the row's end offset.
+pub fn append_list(
+    out: &mut OutColumn,
+    col: &Col,
+    space: &SpaceCol,
+    events: &[usize],
+) -> Result<(), EngineError> {
+    let Some(offsets) = &mut out.offsets else {
+        return Err(graph_error(
+            "a list appended to a column of one value per row",
+        ));
+    };
+    let mut elems = Vec::new();
+    let mut end = offsets.last().copied().unwrap_or(0);
+    for &e in events {
+        let (Some(&a), Some(&z)) = (space.offsets.get(e), space.offsets.get(e + 1)) else {
+            return Err(graph_error("list column over another number of events"));
+        };
+        elems.extend(a..z);
+        end += (z - a) as u64;
+        offsets.push(end);
+    }
+    push_values(&mut out.values, col, &elems, space.total())
+}
+
+/// Appends `col` at `rows`, converted to the output column's type (Float -> f32 rounds to
+/// nearest; Float -> i32/i64 truncates and saturates; Int -> a narrower or unsigned
+/// integer keeps the low bits; numbers -> bool is `!= 0`).
 #[expect(
     clippy::indexing_slicing,
     reason = "rows are below `len`, the checked length of `col`"
 )]
-pub fn append(
-    out: &mut OutColumn,
+fn push_values(
+    out: &mut OutValues,
     col: &Col,
     rows: &[usize],
     len: usize,
@@ -183,22 +223,37 @@ pub fn append(
         }};
     }
     match (out, col) {
-        (OutColumn::F64(d), Col::Float(v)) => push!(d, |r: usize| v[r]),
-        (OutColumn::F64(d), Col::Int(v)) => push!(d, |r: usize| v[r] as f64),
-        (OutColumn::F64(d), Col::Bool(v)) => push!(d, |r: usize| f64::from(u8::from(v[r]))),
-        (OutColumn::F32(d), Col::Float(v)) => push!(d, |r: usize| v[r] as f32),
-        (OutColumn::F32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as f32),
-        (OutColumn::F32(d), Col::Bool(v)) => push!(d, |r: usize| f32::from(u8::from(v[r]))),
-        (OutColumn::I64(d), Col::Int(v)) => push!(d, |r: usize| v[r]),
-        (OutColumn::I64(d), Col::Float(v)) => push!(d, |r: usize| v[r] as i64),
-        (OutColumn::I64(d), Col::Bool(v)) => push!(d, |r: usize| i64::from(v[r])),
-        (OutColumn::I32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as i32),
-        (OutColumn::I32(d), Col::Float(v)) => push!(d, |r: usize| v[r] as i32),
-        (OutColumn::I32(d), Col::Bool(v)) => push!(d, |r: usize| i32::from(v[r])),
-        (OutColumn::Bool(d), Col::Bool(v)) => push!(d, |r: usize| v[r]),
-        (OutColumn::Bool(d), Col::Int(v)) => push!(d, |r: usize| v[r] != 0),
-        (OutColumn::Bool(d), Col::Float(v)) => push!(d, |r: usize| v[r] != 0.0),
+        (OutValues::F64(d), Col::Float(v)) => push!(d, |r: usize| v[r]),
+        (OutValues::F64(d), Col::Int(v)) => push!(d, |r: usize| v[r] as f64),
+        (OutValues::F64(d), Col::Bool(v)) => push!(d, |r: usize| f64::from(u8::from(v[r]))),
+        (OutValues::F32(d), Col::Float(v)) => push!(d, |r: usize| v[r] as f32),
+        (OutValues::F32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as f32),
+        (OutValues::F32(d), Col::Bool(v)) => push!(d, |r: usize| f32::from(u8::from(v[r]))),
+        (OutValues::I64(d), Col::Int(v)) => push!(d, |r: usize| v[r]),
+        (OutValues::I64(d), Col::Float(v)) => push!(d, |r: usize| v[r] as i64),
+        (OutValues::I64(d), Col::Bool(v)) => push!(d, |r: usize| i64::from(v[r])),
+        (OutValues::I32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as i32),
+        (OutValues::I32(d), Col::Float(v)) => push!(d, |r: usize| v[r] as i32),
+        (OutValues::I32(d), Col::Bool(v)) => push!(d, |r: usize| i32::from(v[r])),
+        (OutValues::I8(d), Col::Int(v)) => push!(d, |r: usize| v[r] as i8),
+        (OutValues::I8(d), Col::Bool(v)) => push!(d, |r: usize| i8::from(v[r])),
+        (OutValues::U8(d), Col::Int(v)) => push!(d, |r: usize| v[r] as u8),
+        (OutValues::U8(d), Col::Bool(v)) => push!(d, |r: usize| u8::from(v[r])),
+        (OutValues::I16(d), Col::Int(v)) => push!(d, |r: usize| v[r] as i16),
+        (OutValues::I16(d), Col::Bool(v)) => push!(d, |r: usize| i16::from(v[r])),
+        (OutValues::U16(d), Col::Int(v)) => push!(d, |r: usize| v[r] as u16),
+        (OutValues::U16(d), Col::Bool(v)) => push!(d, |r: usize| u16::from(v[r])),
+        (OutValues::U32(d), Col::Int(v)) => push!(d, |r: usize| v[r] as u32),
+        (OutValues::U32(d), Col::Bool(v)) => push!(d, |r: usize| u32::from(v[r])),
+        (OutValues::U64(d), Col::Int(v)) => push!(d, |r: usize| v[r] as u64),
+        (OutValues::U64(d), Col::Bool(v)) => push!(d, |r: usize| u64::from(v[r])),
+        (OutValues::Bool(d), Col::Bool(v)) => push!(d, |r: usize| v[r]),
+        (OutValues::Bool(d), Col::Int(v)) => push!(d, |r: usize| v[r] != 0),
+        (OutValues::Bool(d), Col::Float(v)) => push!(d, |r: usize| v[r] != 0.0),
         (_, Col::Space(_)) => return Err(graph_error("table column is a space")),
+        (_, Col::Float(_)) => {
+            return Err(graph_error("a float value in a narrow integer column"));
+        }
     }
     Ok(())
 }

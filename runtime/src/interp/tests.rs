@@ -6,7 +6,7 @@
     reason = "tests index freely: a panic is a test failure"
 )]
 
-use ana_compiler::abi::{ChunkInput, ChunkOutput, ColumnData, Engine, InputColumn, OutColumn};
+use ana_compiler::abi::{ChunkInput, ChunkOutput, ColumnData, Engine, InputColumn, OutValues};
 use ana_compiler::graph::*;
 
 use super::{Binner, Col, Interpreter, log_edges};
@@ -294,6 +294,7 @@ pub fn dimuon_graph() -> Graph {
     let col = |n: &str, dtype| ColumnSpec {
         name: n.into(),
         dtype,
+        list: false,
     };
     b.g.tables = vec![TableSpec {
         name: "zmmtable".into(),
@@ -417,10 +418,10 @@ fn dimuon_by_hand() {
     expect[binner.slot_f64(m4)] += 1.0;
     assert_eq!(out.hists[1].sumw, expect);
     let t = &out.tables[0].columns;
-    assert_eq!(t[0], OutColumn::F64(vec![m0]));
-    assert_eq!(t[1], OutColumn::F64(vec![pt0]));
-    assert_eq!(t[2], OutColumn::F32(vec![45.0]));
-    assert_eq!(t[7], OutColumn::F32(vec![-2.6]));
+    assert_eq!(t[0].values, OutValues::F64(vec![m0]));
+    assert_eq!(t[1].values, OutValues::F64(vec![pt0]));
+    assert_eq!(t[2].values, OutValues::F32(vec![45.0]));
+    assert_eq!(t[7].values, OutValues::F32(vec![-2.6]));
 }
 
 #[test]

@@ -1,24 +1,25 @@
 //! Tables as Parquet datasets: `DIR/<table>/part-NNNNN.parquet`, zstd, rows in the order
-//! they are appended.
+//! they are appended; list columns as Parquet lists (`list<item: T>`), which pandas,
+//! pyarrow and `ak.from_parquet` read as jagged arrays.
 //!
 //! Input: table batches (`abi::TableBuffer`), appended in chunk order by the executor.
 //! Output: part files of at most `rows_per_part` rows, row groups of at most
 //! [`ROW_GROUP_ROWS`]; `pandas.read_parquet(DIR/<table>)` reads the table whole.
 //! Invariant: there is always at least one part (an empty table is one part with the schema
-//! and no rows), so readers see the columns and their types. A nullable column's validity
-//! is a hidden Bool column of the batch (`TableSpec::nullable`), written as the null mask;
-//! string columns hold interned ids (`Graph::strings`), written as UTF-8.
+//! and no rows), so readers see the columns and their types.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ana_compiler::abi::{OutColumn, TableBuffer};
-use ana_compiler::graph::{ColumnType, TableSpec};
+use ana_compiler::abi::{OutColumn, OutValues, TableBuffer};
+use ana_compiler::graph::{ColumnSpec, ColumnType, TableSpec};
+use arrow::array::StringArray;
 use arrow::array::{
-    ArrayRef, BooleanArray, Float32Array, Float64Array, Int32Array, Int64Array, StringArray,
+    ArrayRef, BooleanArray, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array,
+    Int64Array, ListArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
 };
-use arrow::buffer::NullBuffer;
+use arrow::buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -40,7 +41,7 @@ pub struct TableWriter {
     name: String,
     schema: SchemaRef,
     /// Per written column: its index in the batch, its type, and the index of its
-    /// validity column when it is nullable.
+    /// validity column when it is nullable (`TableSpec::nullable`).
     layout: Vec<(usize, ColumnType, Option<usize>)>,
     strings: Arc<Vec<String>>,
     rows_per_part: usize,
@@ -61,23 +62,42 @@ pub struct TableSummary {
 fn data_type(t: ColumnType) -> DataType {
     match t {
         ColumnType::Bool => DataType::Boolean,
+        ColumnType::I8 => DataType::Int8,
+        ColumnType::U8 => DataType::UInt8,
+        ColumnType::I16 => DataType::Int16,
+        ColumnType::U16 => DataType::UInt16,
         ColumnType::I32 => DataType::Int32,
+        ColumnType::U32 => DataType::UInt32,
         ColumnType::I64 => DataType::Int64,
+        ColumnType::U64 => DataType::UInt64,
         ColumnType::F32 => DataType::Float32,
         ColumnType::F64 => DataType::Float64,
         ColumnType::Str => DataType::Utf8,
     }
 }
 
-fn array(
-    col: OutColumn,
+/// A column's field: a value per row, or a list (`list<item: T>`, as pyarrow names it; the
+/// items nullable, as pyarrow's default list type).
+fn field(c: &ColumnSpec, nullable: bool) -> Field {
+    let t = data_type(c.dtype);
+    if c.list {
+        Field::new_list(&c.name, Field::new_list_field(t, true), false)
+    } else {
+        Field::new(&c.name, t, nullable)
+    }
+}
+
+/// Values as an Arrow array: null where `valid` is false; string ids (`ColumnType::Str`)
+/// as their strings (an id that names no string is null).
+fn values_array(
+    v: OutValues,
     dtype: ColumnType,
     valid: Option<&[bool]>,
     strings: &[String],
 ) -> ArrayRef {
     let nulls = valid.map(|v| NullBuffer::from(v.to_vec()));
-    match (col, dtype) {
-        (OutColumn::I64(ids), ColumnType::Str) => {
+    match (v, dtype) {
+        (OutValues::I64(ids), ColumnType::Str) => {
             let present = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
             Arc::new(StringArray::from_iter(ids.iter().enumerate().map(
                 |(i, &id)| {
@@ -89,12 +109,128 @@ fn array(
                 },
             )))
         }
-        (OutColumn::Bool(v), _) => Arc::new(BooleanArray::new(v.into(), nulls)),
-        (OutColumn::I32(v), _) => Arc::new(Int32Array::new(v.into(), nulls)),
-        (OutColumn::I64(v), _) => Arc::new(Int64Array::new(v.into(), nulls)),
-        (OutColumn::F32(v), _) => Arc::new(Float32Array::new(v.into(), nulls)),
-        (OutColumn::F64(v), _) => Arc::new(Float64Array::new(v.into(), nulls)),
+        (OutValues::Bool(v), _) => Arc::new(BooleanArray::new(v.into(), nulls)),
+        (OutValues::I8(v), _) => Arc::new(Int8Array::new(v.into(), nulls)),
+        (OutValues::U8(v), _) => Arc::new(UInt8Array::new(v.into(), nulls)),
+        (OutValues::I16(v), _) => Arc::new(Int16Array::new(v.into(), nulls)),
+        (OutValues::U16(v), _) => Arc::new(UInt16Array::new(v.into(), nulls)),
+        (OutValues::I32(v), _) => Arc::new(Int32Array::new(v.into(), nulls)),
+        (OutValues::U32(v), _) => Arc::new(UInt32Array::new(v.into(), nulls)),
+        (OutValues::I64(v), _) => Arc::new(Int64Array::new(v.into(), nulls)),
+        (OutValues::U64(v), _) => Arc::new(UInt64Array::new(v.into(), nulls)),
+        (OutValues::F32(v), _) => Arc::new(Float32Array::new(v.into(), nulls)),
+        (OutValues::F64(v), _) => Arc::new(Float64Array::new(v.into(), nulls)),
     }
+}
+
+/// A column as an Arrow array; a list column's offsets must start at 0, never decrease, end
+/// at the number of values and fit Arrow's i32 offsets (see [`pieces`]). `valid` (one per
+/// value: per row, or per list element) marks the missing values.
+fn array(
+    field: &Field,
+    col: OutColumn,
+    dtype: ColumnType,
+    valid: Option<&[bool]>,
+    strings: &[String],
+) -> Result<ArrayRef, String> {
+    if valid.is_some_and(|v| v.len() != col.values.len()) {
+        return Err(format!(
+            "validity of another length in column {}",
+            field.name()
+        ));
+    }
+    let Some(offsets) = col.offsets else {
+        return Ok(values_array(col.values, dtype, valid, strings));
+    };
+    let DataType::List(item) = field.data_type() else {
+        return Err(format!("column {} is not a list", field.name()));
+    };
+    let ordered = offsets.first() == Some(&0)
+        && offsets
+            .iter()
+            .zip(offsets.iter().skip(1))
+            .all(|(a, z)| a <= z);
+    if !ordered || offsets.last().map(|&x| x as usize) != Some(col.values.len()) {
+        return Err(format!("malformed list offsets in column {}", field.name()));
+    }
+    let offsets: Vec<i32> = offsets
+        .iter()
+        .map(|&x| i32::try_from(x))
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("too many list elements in column {}", field.name()))?;
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets));
+    let values = values_array(col.values, dtype, valid, strings);
+    let list =
+        ListArray::try_new(item.clone(), offsets, values, None).map_err(|e| e.to_string())?;
+    Ok(Arc::new(list))
+}
+
+/// Arrow lists have i32 offsets: a batch whose list columns hold more than `max` elements
+/// (`i32::MAX`) is cut into consecutive row ranges that hold at most `max` each (copies; a
+/// chunk this large is rare). A batch that fits is returned as it is.
+pub(super) fn pieces(buf: TableBuffer, max: u64) -> Result<Vec<TableBuffer>, String> {
+    let fits = |c: &OutColumn| {
+        c.offsets
+            .as_ref()
+            .is_none_or(|o| o.last().is_none_or(|&x| x <= max))
+    };
+    if buf.columns.iter().all(fits) {
+        return Ok(vec![buf]);
+    }
+    let rows = buf.columns.first().map_or(0, OutColumn::rows);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < rows {
+        let mut end = rows;
+        for c in &buf.columns {
+            if let Some(o) = &c.offsets {
+                let base = o.get(start).copied().unwrap_or(0);
+                // The last row end whose elements since `start` are at most `max`.
+                let last = o.partition_point(|&x| x.saturating_sub(base) <= max);
+                end = end.min(last.saturating_sub(1));
+            }
+        }
+        if end <= start {
+            return Err(format!("a row holds more than {max} list elements"));
+        }
+        let columns = buf
+            .columns
+            .iter()
+            .map(|c| slice(c, start, end))
+            .collect::<Result<_, _>>()?;
+        out.push(TableBuffer { columns });
+        start = end;
+    }
+    Ok(out)
+}
+
+/// Rows `start..end` of a column, list offsets rebased to 0.
+fn slice(c: &OutColumn, start: usize, end: usize) -> Result<OutColumn, String> {
+    let bad = || "list offsets out of range".to_string();
+    let (a, z, offsets) = match &c.offsets {
+        Some(o) => {
+            let o = o.get(start..=end).ok_or_else(bad)?;
+            let base = o.first().copied().unwrap_or(0);
+            let last = o.last().copied().unwrap_or(0);
+            let a = usize::try_from(base).map_err(|_| bad())?;
+            let z = usize::try_from(last).map_err(|_| bad())?;
+            (
+                a,
+                z,
+                Some(o.iter().map(|x| x.saturating_sub(base)).collect()),
+            )
+        }
+        None => (start, end, None),
+    };
+    macro_rules! cut {
+        ($($k:ident),*) => {
+            match &c.values {
+                $(OutValues::$k(v) => OutValues::$k(v.get(a..z).ok_or_else(bad)?.to_vec()),)*
+            }
+        };
+    }
+    let values = cut!(Bool, I8, U8, I16, U16, I32, U32, I64, U64, F32, F64);
+    Ok(OutColumn { values, offsets })
 }
 
 impl TableWriter {
@@ -120,7 +256,7 @@ impl TableWriter {
                 .find(|&&(c, _)| c == i)
                 .map(|&(_, v)| v);
             let nullable = valid.is_some() || c.dtype == ColumnType::Str;
-            fields.push(Field::new(&c.name, data_type(c.dtype), nullable));
+            fields.push(field(c, nullable));
             layout.push((i, c.dtype, valid));
         }
         Ok(TableWriter {
@@ -165,26 +301,36 @@ impl TableWriter {
     /// Appends a batch's rows after those already written, rolling to a new part file when
     /// the current one is full.
     pub fn append(&mut self, buf: TableBuffer) -> Result<(), OutputError> {
-        let mut cols: Vec<Option<OutColumn>> = buf.columns.into_iter().map(Some).collect();
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.layout.len());
-        for &(i, dtype, valid) in &self.layout {
-            let valid = match valid.and_then(|v| cols.get(v)) {
-                Some(Some(OutColumn::Bool(v))) => Some(v.clone()),
-                _ => None,
-            };
-            let Some(col) = cols.get_mut(i).and_then(Option::take) else {
-                return Err(OutputError::Table {
-                    table: self.name.clone(),
-                    message: format!("batch without column {i}"),
-                });
-            };
-            columns.push(array(col, dtype, valid.as_deref(), &self.strings));
+        let name = self.name.clone();
+        let bad = |message: String| OutputError::Table {
+            table: name.clone(),
+            message,
+        };
+        for piece in pieces(buf, i32::MAX as u64).map_err(bad)? {
+            let mut cols: Vec<Option<OutColumn>> = piece.columns.into_iter().map(Some).collect();
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.layout.len());
+            for (f, &(i, dtype, valid)) in self.schema.fields().iter().zip(&self.layout) {
+                let valid = match valid.and_then(|v| cols.get(v)) {
+                    Some(Some(OutColumn {
+                        values: OutValues::Bool(v),
+                        ..
+                    })) => Some(v.clone()),
+                    _ => None,
+                };
+                let col = cols
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .ok_or_else(|| bad(format!("batch without column {i}")))?;
+                columns.push(array(f, col, dtype, valid.as_deref(), &self.strings).map_err(bad)?);
+            }
+            let batch = RecordBatch::try_new(self.schema.clone(), columns)
+                .map_err(|e| bad(e.to_string()))?;
+            self.write(&batch)?;
         }
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| OutputError::Table {
-                table: self.name.clone(),
-                message: e.to_string(),
-            })?;
+        Ok(())
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
         let mut offset = 0;
         while offset < batch.num_rows() {
             if self.writer.is_none() || self.rows_in_part >= self.rows_per_part {

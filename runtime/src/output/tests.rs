@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ana_compiler::abi::{CutflowBuffer, HistBuffer, OutColumn, TableBuffer};
+use ana_compiler::abi::{CutflowBuffer, HistBuffer, OutColumn, OutValues, TableBuffer};
 use ana_compiler::graph::*;
 use serde_json::json;
 
@@ -203,6 +203,7 @@ fn table_spec() -> TableSpec {
     let col = |name: &str, dtype| ColumnSpec {
         name: name.into(),
         dtype,
+        list: false,
     };
     TableSpec {
         name: "t".into(),
@@ -219,13 +220,19 @@ fn table_spec() -> TableSpec {
 
 fn batch(rows: std::ops::Range<i64>) -> TableBuffer {
     TableBuffer {
-        columns: vec![
-            OutColumn::F64(rows.clone().map(|i| i as f64 * 0.5).collect()),
-            OutColumn::F32(rows.clone().map(|i| i as f32 * 0.25).collect()),
-            OutColumn::I32(rows.clone().map(|i| i as i32 - 3).collect()),
-            OutColumn::I64(rows.clone().collect()),
-            OutColumn::Bool(rows.map(|i| i % 3 == 0).collect()),
-        ],
+        columns: [
+            OutValues::F64(rows.clone().map(|i| i as f64 * 0.5).collect()),
+            OutValues::F32(rows.clone().map(|i| i as f32 * 0.25).collect()),
+            OutValues::I32(rows.clone().map(|i| i as i32 - 3).collect()),
+            OutValues::I64(rows.clone().collect()),
+            OutValues::Bool(rows.map(|i| i % 3 == 0).collect()),
+        ]
+        .into_iter()
+        .map(|values| OutColumn {
+            values,
+            offsets: None,
+        })
+        .collect(),
     }
 }
 
@@ -358,4 +365,157 @@ fn named_cutflows_are_keyed_in_script_order_with_all_events_first() {
         text,
         r#"{"total":10,"selections":[],"cutflows":{"z":{"weight":"w","rows":[{"name":"all events","events":10,"sumw":2.5},{"name":"b","events":4,"sumw":null}]},"a":{"weight":null,"rows":[{"name":"all events","events":10,"sumw":10.0}]}}}"#
     );
+}
+
+/// A table with a uint64 column and two list columns, and a batch of its rows: row `i` has
+/// `i % 4` elements (so some lists are empty), `event` above 2^63.
+fn list_spec() -> TableSpec {
+    let col = |name: &str, dtype, list| ColumnSpec {
+        name: name.into(),
+        dtype,
+        list,
+    };
+    TableSpec {
+        name: "skim".into(),
+        nullable: vec![],
+        columns: vec![
+            col("event", ColumnType::U64, false),
+            col("pt", ColumnType::F32, true),
+            col("ok", ColumnType::Bool, true),
+        ],
+    }
+}
+
+fn list_batch(rows: std::ops::Range<u64>) -> TableBuffer {
+    let mut offsets = vec![0u64];
+    let (mut pt, mut ok) = (Vec::new(), Vec::new());
+    for i in rows.clone() {
+        for k in 0..i % 4 {
+            pt.push(i as f32 + k as f32 * 0.5);
+            ok.push(k % 2 == 0);
+        }
+        offsets.push(pt.len() as u64);
+    }
+    TableBuffer {
+        columns: vec![
+            OutColumn {
+                values: OutValues::U64(rows.map(|i| u64::MAX - i).collect()),
+                offsets: None,
+            },
+            OutColumn {
+                values: OutValues::F32(pt),
+                offsets: Some(offsets.clone()),
+            },
+            OutColumn {
+                values: OutValues::Bool(ok),
+                offsets: Some(offsets),
+            },
+        ],
+    }
+}
+
+/// Every row of a table's parts: (event, pt list, ok list).
+fn read_list_rows(dir: &Path) -> Vec<(u64, Vec<f32>, Vec<bool>)> {
+    use arrow::array::{AsArray, BooleanArray};
+    use arrow::datatypes::{Float32Type, UInt64Type};
+    let mut parts: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    parts.sort();
+    let mut rows = Vec::new();
+    for p in parts {
+        let file = std::fs::File::open(&p).expect("open");
+        let reader = ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        for b in reader {
+            let b = b.expect("batch");
+            let ev = b.column(0).as_primitive::<UInt64Type>();
+            let (pt, ok) = (b.column(1).as_list::<i32>(), b.column(2).as_list::<i32>());
+            for r in 0..b.num_rows() {
+                let p = pt.value(r);
+                let o = ok.value(r);
+                let o = o.as_any().downcast_ref::<BooleanArray>().expect("bools");
+                rows.push((
+                    ev.value(r),
+                    p.as_primitive::<Float32Type>().values().to_vec(),
+                    (0..o.len()).map(|k| o.value(k)).collect(),
+                ));
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn list_and_uint64_columns_keep_their_rows_across_batches_and_parts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = TableWriter::new(dir.path(), &list_spec(), Default::default(), 7).expect("writer");
+    let mut start = 0;
+    // Each batch's offsets start at 0, as a chunk's do; parts roll inside batches.
+    for size in [3, 0, 10, 1, 20] {
+        w.append(list_batch(start..start + size)).expect("append");
+        start += size;
+    }
+    let summary = w.finish().expect("finish");
+    assert_eq!((summary.rows, summary.parts), (34, 5));
+    let rows = read_list_rows(&dir.path().join("skim"));
+    let want: Vec<(u64, Vec<f32>, Vec<bool>)> = (0..34u64)
+        .map(|i| {
+            let n = i % 4;
+            (
+                u64::MAX - i,
+                (0..n).map(|k| i as f32 + k as f32 * 0.5).collect(),
+                (0..n).map(|k| k % 2 == 0).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(rows, want);
+}
+
+#[test]
+fn batches_beyond_arrow_offsets_are_cut_into_pieces() {
+    // Rows of 0, 1, 2, 3, 0, 1, ... elements, at most 3 elements per piece.
+    let pieces = super::parquet::pieces(list_batch(0..10), 3).expect("pieces");
+    let mut events: Vec<u64> = Vec::new();
+    for p in &pieces {
+        let o = p.columns[1].offsets.as_ref().expect("list");
+        assert_eq!(o[0], 0);
+        assert!(*o.last().expect("offsets") <= 3, "{o:?}");
+        assert_eq!(
+            p.columns[1].values.len() as u64,
+            *o.last().expect("offsets")
+        );
+        assert_eq!(p.columns[2].offsets.as_ref(), Some(o));
+        match &p.columns[0].values {
+            OutValues::U64(v) => events.extend(v),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(events, (0..10).map(|i| u64::MAX - i).collect::<Vec<_>>());
+    // Greedy: rows 0..3, 3..5, 5..7, 7..9, 9..10.
+    assert_eq!(pieces.len(), 5);
+    // A batch that fits is not copied into pieces.
+    assert_eq!(
+        super::parquet::pieces(list_batch(0..10), 100)
+            .expect("fits")
+            .len(),
+        1
+    );
+    // One row longer than a piece is an error, not a panic.
+    assert!(super::parquet::pieces(list_batch(0..10), 2).is_err());
+}
+
+#[test]
+fn malformed_list_offsets_are_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = TableWriter::new(dir.path(), &list_spec(), Default::default(), 7).expect("writer");
+    let mut b = list_batch(0..5);
+    b.columns[1].offsets = Some(vec![0, 2, 1, 3, 3, 6]);
+    assert!(matches!(w.append(b), Err(OutputError::Table { .. })));
+    let mut b = list_batch(0..5);
+    b.columns[2].offsets = Some(vec![0, 0, 1, 3, 6, 7]);
+    assert!(matches!(w.append(b), Err(OutputError::Table { .. })));
 }
