@@ -10,6 +10,7 @@
 
 mod outdir;
 mod parquet;
+pub mod plot;
 mod uhi;
 
 use std::path::{Path, PathBuf};
