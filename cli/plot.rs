@@ -80,12 +80,18 @@ pub fn plot(
         crate::out::message(&format!("warning: {name} not plotted: {reason}"));
     }
     if !quiet && !report.written.is_empty() {
-        let names: Vec<String> = report
+        let dir = dir.map_or_else(|| out.join("plots"), Path::to_path_buf);
+        let files: Vec<String> = report
             .written
             .iter()
-            .map(|p| p.display().to_string())
+            .filter_map(|p| p.file_name())
+            .map(|f| f.to_string_lossy().into_owned())
             .collect();
-        crate::out::print(&format!("  plots     {}\n", names.join(", ")))?;
+        crate::out::print(&format!(
+            "  plots     {}/: {}\n",
+            dir.display(),
+            files.join(", ")
+        ))?;
     }
     Ok(())
 }

@@ -14,6 +14,7 @@ mod dimuon;
 mod failures;
 mod limits;
 mod output_safety;
+mod plot;
 mod snapshots;
 mod stop;
 

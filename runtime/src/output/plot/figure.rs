@@ -318,9 +318,8 @@ fn overlay(h: &Hist, a: &HistAxis, b: &HistAxis, a_is_cat: bool, opts: PlotOptio
             }
         })
         .collect();
-    let (ia, ib) = if a_is_cat { (1, 0) } else { (0, 1) };
-    let mut notes = flow_notes(h, a, ia, 2);
-    notes.extend(flow_notes(h, b, ib, 2));
+    let mut notes = flow_notes(h, a, 0, 2);
+    notes.extend(flow_notes(h, b, 1, 2));
     for s in &series {
         non_finite_note(&s.bins, &mut notes);
     }

@@ -211,3 +211,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
