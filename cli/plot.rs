@@ -79,6 +79,12 @@ pub fn plot(
     for (name, reason) in &report.skipped {
         crate::out::message(&format!("warning: {name} not plotted: {reason}"));
     }
+    if !quiet && report.written.is_empty() && report.skipped.is_empty() {
+        crate::out::message(&format!(
+            "{}/histograms.json holds no histogram: nothing to plot",
+            out.display()
+        ));
+    }
     if !quiet && !report.written.is_empty() {
         let dir = dir.map_or_else(|| out.join("plots"), Path::to_path_buf);
         let files: Vec<String> = report

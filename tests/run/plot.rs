@@ -226,4 +226,13 @@ fn bad_plot_input_gives_clear_errors() {
     );
     assert_eq!(png_size(&out.join("plots/one.png")), (800, 600));
     assert!(!out.join("plots/cube.png").exists());
+
+    std::fs::write(&hists, "{}").expect("write");
+    let r = ana(&["plot", o]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("holds no histogram: nothing to plot"),
+        "{}",
+        stderr(&r)
+    );
 }

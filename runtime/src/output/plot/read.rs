@@ -8,6 +8,9 @@
 
 use serde_json::Value;
 
+/// The most bins per axis a figure is drawn for.
+pub const MAX_BINS: usize = 10_000_000;
+
 /// One histogram, flattened.
 #[derive(Debug, Clone)]
 pub struct Hist {
@@ -184,7 +187,14 @@ fn read_axis(a: &Value) -> Result<HistAxis, String> {
                 .get("bins")
                 .and_then(Value::as_u64)
                 .ok_or("regular axis without `bins`")?;
-            let bins = usize::try_from(bins).map_err(|_| "too many bins".to_string())?;
+            // Edges are built before the values are checked against them: a claim of a
+            // trillion bins must not allocate them (a figure has a few hundred pixels anyway).
+            let bins = usize::try_from(bins)
+                .ok()
+                .filter(|&b| b <= MAX_BINS)
+                .ok_or(format!(
+                    "{bins} bins: more than the {MAX_BINS} a figure draws"
+                ))?;
             if !(lo.is_finite() && hi.is_finite() && lo < hi) && bins > 0 {
                 return Err(format!("regular axis from {lo} to {hi}"));
             }

@@ -108,7 +108,7 @@ fn every_written_kind_has_a_figure_in_both_formats() {
             },
         )
         .expect("a figure");
-        render(&logy, Format::Png).expect("renders");
+        render(&logy, Format::Svg).expect("renders");
     }
 }
 
@@ -251,6 +251,11 @@ fn what_has_no_figure_says_why() {
         (
             json!({"axes": [{"type": "polar"}], "storage": {}}),
             "axis type \"polar\"",
+        ),
+        (
+            json!({"axes": [{"type": "regular", "lower": 0.0, "upper": 1.0,
+                             "bins": 1_000_000_000_000u64}], "storage": {}}),
+            "more than the 10000000",
         ),
     ];
     for (h, want) in bad {
