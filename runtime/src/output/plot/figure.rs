@@ -89,6 +89,9 @@ pub struct Cell {
     pub value: f64,
 }
 
+/// The legend's most lines: more would cover the figure.
+const LEGEND_LINES: usize = 12;
+
 /// matplotlib's default colour cycle (tab10), which mplhep keeps.
 pub const COLOURS: [&str; 10] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -320,6 +323,13 @@ fn overlay(h: &Hist, a: &HistAxis, b: &HistAxis, a_is_cat: bool, opts: PlotOptio
         .collect();
     let mut notes = flow_notes(h, a, 0, 2);
     notes.extend(flow_notes(h, b, 1, 2));
+    if stats.len() > LEGEND_LINES {
+        notes.push(format!(
+            "{} more categories drawn, not in the legend",
+            stats.len() - LEGEND_LINES
+        ));
+        stats.truncate(LEGEND_LINES);
+    }
     for s in &series {
         non_finite_note(&s.bins, &mut notes);
     }

@@ -310,3 +310,43 @@ fn text_in_svg_and_png() {
         .count();
     assert!(dark > 50, "only {dark} dark pixels where the x title is");
 }
+
+#[test]
+fn many_categories_keep_the_legend_short() {
+    let spec = HistSpec {
+        name: "by_run".into(),
+        axes: vec![
+            axis(
+                "run",
+                AxisKind::Category {
+                    values: (0..30).collect(),
+                },
+            ),
+            axis(
+                "pt",
+                AxisKind::Regular {
+                    bins: 5,
+                    lo: 0.0,
+                    hi: 50.0,
+                },
+            ),
+        ],
+        storage: Storage::Double,
+    };
+    let fig = figure(
+        &read_hist("by_run", &written(&spec)).expect("read"),
+        PlotOptions::default(),
+    )
+    .expect("figure");
+    assert_eq!(fig.kind, FigureKind::Overlay);
+    assert_eq!(fig.series.len(), 30);
+    assert_eq!(fig.stats.len(), 12);
+    assert!(
+        fig.notes
+            .iter()
+            .any(|n| n == "18 more categories drawn, not in the legend"),
+        "{:?}",
+        fig.notes
+    );
+    render(&fig, Format::Png).expect("renders");
+}
