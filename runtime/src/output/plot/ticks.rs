@@ -46,7 +46,7 @@ pub fn linear(lo: f64, hi: f64) -> Ticks {
             let label = match scale {
                 Some(k) if at != 0.0 => {
                     let d = (digits + k).clamp(0, 12) as usize;
-                    format!("{}×{}", number(at / 10f64.powi(k), d), decade_label(k))
+                    format!("{}×{}", number(at / 10f64.powi(k), d), power(k))
                 }
                 _ => number(at, decimals),
             };
@@ -73,12 +73,22 @@ pub fn log(lo: f64, hi: f64) -> Ticks {
     let decades: Vec<i32> = (d0..=d1).filter(|&k| inside(10f64.powi(k))).collect();
     // Every n-th decade labelled, so that at most about eight labels fit.
     let every = decades.len().div_ceil(8).max(1);
-    let mut major: Vec<Tick> = decades
+    let shown: Vec<i32> = decades
         .iter()
-        .filter(|&&k| k.rem_euclid(every as i32) == 0)
+        .copied()
+        .filter(|&k| k.rem_euclid(every as i32) == 0)
+        .collect();
+    // One style per axis: plain numbers when every label is near 1, else all powers of ten.
+    let plain = shown.iter().all(|k| (-3..=4).contains(k));
+    let mut major: Vec<Tick> = shown
+        .iter()
         .map(|&k| Tick {
             at: 10f64.powi(k),
-            label: decade_label(k),
+            label: if plain {
+                number(10f64.powi(k), (-k).max(0) as usize)
+            } else {
+                power(k)
+            },
         })
         .collect();
     let mut minor = Vec::new();
@@ -112,30 +122,26 @@ pub fn log(lo: f64, hi: f64) -> Ticks {
     Ticks { major, minor }
 }
 
-/// 10^k as matplotlib's plain numbers near 1, else with a superscript exponent.
-fn decade_label(k: i32) -> String {
-    if (-3..=4).contains(&k) {
-        number(10f64.powi(k), (-k).max(0) as usize)
-    } else {
-        let sup: String = k
-            .to_string()
-            .chars()
-            .map(|c| match c {
-                '-' => '⁻',
-                '0' => '⁰',
-                '1' => '¹',
-                '2' => '²',
-                '3' => '³',
-                '4' => '⁴',
-                '5' => '⁵',
-                '6' => '⁶',
-                '7' => '⁷',
-                '8' => '⁸',
-                _ => '⁹',
-            })
-            .collect();
-        format!("10{sup}")
-    }
+/// 10^k with a superscript exponent.
+fn power(k: i32) -> String {
+    let sup: String = k
+        .to_string()
+        .chars()
+        .map(|c| match c {
+            '-' => '⁻',
+            '0' => '⁰',
+            '1' => '¹',
+            '2' => '²',
+            '3' => '³',
+            '4' => '⁴',
+            '5' => '⁵',
+            '6' => '⁶',
+            '7' => '⁷',
+            '8' => '⁸',
+            _ => '⁹',
+        })
+        .collect();
+    format!("10{sup}")
 }
 
 /// A tick label: fixed decimals, with a minus sign (not a hyphen) as matplotlib writes it.
@@ -196,6 +202,10 @@ mod tests {
         assert_eq!(labels(&log(2.0, 9.0)), ["2", "5"]);
         assert_eq!(labels(&log(1e-12, 1e12)).len(), 7);
         assert_eq!(labels(&log(1e5, 1e7)), ["10⁵", "10⁶", "10⁷"]);
+        assert_eq!(
+            labels(&log(0.5, 2e6)),
+            ["10⁰", "10¹", "10²", "10³", "10⁴", "10⁵", "10⁶"]
+        );
         assert!(log(0.0, 1.0).major.is_empty());
     }
 }
