@@ -184,7 +184,7 @@ fn means_are_drawn_with_the_error_of_the_mean() {
     let h = read_hist(
         "m",
         &json!({
-            "axes": [{"type": "category_str", "categories": ["a", "b"], "flow": false,
+            "axes": [{"type": "category_str", "categories": ["a<b", "b"], "flow": false,
                       "metadata": {"name": "sample"}}],
             "storage": {"type": "mean", "counts": [4.0, 0.0], "values": [3.0, 0.0],
                         "variances": [16.0, 0.0]},
@@ -198,7 +198,13 @@ fn means_are_drawn_with_the_error_of_the_mean() {
     // A bin without fills has no mean: not drawn.
     assert!(b[1].value.is_nan());
     let labels: Vec<&str> = fig.x.ticks.major.iter().map(|t| t.label.as_str()).collect();
-    assert_eq!(labels, ["a", "b"]);
+    assert_eq!(labels, ["a<b", "b"]);
+    // Category names are text in the SVG, escaped.
+    let svg = String::from_utf8(render(&fig, Format::Svg).expect("svg")).expect("utf-8");
+    assert!(
+        svg.contains(">\na&lt;b\n</text>"),
+        "category label not escaped"
+    );
 }
 
 #[test]
@@ -349,4 +355,15 @@ fn many_categories_keep_the_legend_short() {
         fig.notes
     );
     render(&fig, Format::Png).expect("renders");
+}
+
+/// Histogram names are JSON keys, which may hold anything; file names may not.
+#[test]
+fn names_become_safe_file_names() {
+    assert_eq!(file_stem("mass"), "mass");
+    assert_eq!(file_stem("a/../b c"), "a_.._b_c");
+    assert_eq!(file_stem(".."), "__");
+    assert_eq!(file_stem(".hidden"), "hidden");
+    assert_eq!(file_stem(""), "_");
+    assert_eq!(file_stem("µ_pt"), "µ_pt");
 }
