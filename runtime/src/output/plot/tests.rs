@@ -367,3 +367,41 @@ fn names_become_safe_file_names() {
     assert_eq!(file_stem(""), "_");
     assert_eq!(file_stem("µ_pt"), "µ_pt");
 }
+
+/// Flow bins of each axis of a 2D histogram are summed along that axis (a category axis
+/// first: its "other" bin is the last row; the numeric axis's overflow the last column).
+#[test]
+fn overlay_flow_notes_name_their_axis() {
+    let h = read_hist(
+        "h",
+        &json!({
+            "axes": [
+                {"type": "category_int", "categories": [1, 2], "flow": true,
+                 "metadata": {"name": "c", "label": "sample"}},
+                {"type": "regular", "lower": 0.0, "upper": 2.0, "bins": 2,
+                 "underflow": true, "overflow": true, "metadata": {"name": "x", "label": "x"}},
+            ],
+            "storage": {"type": "double", "values": [
+                [0.0, 1.0, 2.0, 5.0],
+                [0.0, 4.0, 4.0, 0.0],
+                [1.0, 2.0, 0.0, 0.0],
+            ]},
+        }),
+    )
+    .expect("read");
+    let fig = figure(&h, PlotOptions::default()).expect("figure");
+    assert_eq!(fig.kind, FigureKind::Overlay);
+    assert_eq!(
+        fig.notes,
+        ["other categories 3 (sample)", "underflow 1, overflow 5 (x)"]
+    );
+    assert_eq!(
+        fig.stats,
+        [
+            ("sample 1".to_string(), "8".to_string()),
+            ("sample 2".into(), "8".into())
+        ]
+    );
+    let heights: Vec<f64> = fig.series[1].bins.iter().map(|b| b.value).collect();
+    assert_eq!(heights, [4.0, 4.0]);
+}
