@@ -8,6 +8,7 @@ mod graph;
 mod input;
 mod inspect;
 mod out;
+mod plot;
 mod run;
 
 use std::process::ExitCode;
@@ -19,7 +20,7 @@ use clap::{Parser, Subcommand};
     name = "ana",
     version,
     about = "A compiled analysis language for particle-physics event data",
-    after_help = "Examples:\n  ana run examples/dimuon.ana                 # run on the script's default input\n  ana run examples/dimuon.ana 'data/*.root' -o out\n  ana check examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana inspect file.root\n\nThe language (statements, types, operators, functions, axes): docs/language.md"
+    after_help = "Examples:\n  ana run examples/dimuon.ana                 # run on the script's default input\n  ana run examples/dimuon.ana 'data/*.root' -o out\n  ana check examples/dimuon.ana\n  ana graph examples/dimuon.ana --dot | dot -Tsvg > graph.svg\n  ana inspect file.root\n  ana plot ana-out\n\nThe language (statements, types, operators, functions, axes): docs/language.md"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,6 +51,11 @@ enum Command {
         after_help = "Examples:\n  ana inspect file.root\n  ana inspect file.root --json\n  ana inspect file.root --tree Events --branch nMuon --branch Muon_pt --entries 0:5"
     )]
     Inspect(inspect::Args),
+    /// Draw a run's histograms: one figure per histogram (PNG or SVG), in mplhep's style.
+    #[command(
+        after_help = "Examples:\n  ana plot ana-out                        # ana-out/plots/NAME.png for every histogram\n  ana plot out --hist mass --format svg -o figures\n  ana plot out --hist nMuons --logy"
+    )]
+    Plot(plot::Args),
 }
 
 /// How a subcommand failed: the exit code tells usage errors (2) from failures (1).
@@ -81,6 +87,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph::main(args),
         Command::Run(args) => run::main(args),
         Command::Inspect(args) => inspect::main(args),
+        Command::Plot(args) => plot::main(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

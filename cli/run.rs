@@ -69,6 +69,9 @@ pub struct Args {
     /// run.json say which, and how many events were left out.
     #[arg(long)]
     pub keep_going: bool,
+    /// Then draw every histogram into OUT/plots as PNG (`ana plot` offers more).
+    #[arg(long)]
+    pub plot: bool,
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
@@ -150,6 +153,10 @@ pub fn main(args: Args) -> Result<(), Failure> {
                 non_finite_warning(&summary.non_finite)
             ));
         }
+    }
+    if args.plot {
+        let (png, opts) = (ana_runtime::output::plot::Format::Png, Default::default());
+        crate::plot::plot(&summary.out_dir, &[], png, None, opts, args.quiet)?;
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ mod dimuon;
 mod failures;
 mod limits;
 mod output_safety;
+mod plot;
 mod semantics;
 mod snapshots;
 mod stop;

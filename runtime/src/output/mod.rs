@@ -11,6 +11,7 @@
 mod cutflow;
 mod outdir;
 mod parquet;
+pub mod plot;
 mod uhi;
 
 use std::path::{Path, PathBuf};
