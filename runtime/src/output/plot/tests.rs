@@ -40,6 +40,10 @@ fn kinds() -> Vec<AxisKind> {
             values: vec![11, 13],
         },
         AxisKind::Category { values: vec![] },
+        AxisKind::StrCategory {
+            values: vec!["ee".into(), "mumu".into()],
+            ids: vec![0, 1],
+        },
     ]
 }
 
@@ -54,8 +58,14 @@ fn written(spec: &HistSpec) -> serde_json::Value {
             }
         })
         .collect();
+    let mean = spec.storage.is_mean();
     let buf = HistBuffer {
-        sumw2: (spec.storage == Storage::Weighted).then(|| sumw.iter().map(|w| w * 0.5).collect()),
+        sumw2: spec
+            .storage
+            .has_sumw2()
+            .then(|| sumw.iter().map(|w| w * 0.5).collect()),
+        sumwx: mean.then(|| sumw.iter().map(|w| w * 3.0).collect()),
+        sumwx2: mean.then(|| sumw.iter().map(|w| w * 10.0).collect()),
         sumw,
     };
     crate::output::hist_json(spec, &buf)
@@ -88,7 +98,12 @@ fn every_written_kind_has_a_figure_in_both_formats() {
         let cats = spec
             .axes
             .iter()
-            .filter(|a| matches!(a.kind, AxisKind::Category { .. }))
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    AxisKind::Category { .. } | AxisKind::StrCategory { .. }
+                )
+            })
             .count();
         let want = match (spec.axes.len(), cats) {
             (1, _) => FigureKind::Steps,
@@ -404,4 +419,20 @@ fn overlay_flow_notes_name_their_axis() {
     );
     let heights: Vec<f64> = fig.series[1].bins.iter().map(|b| b.value).collect();
     assert_eq!(heights, [4.0, 4.0]);
+}
+
+/// Profiles as the writer writes them (`mean`, `weighted_mean` storage) are drawn in 1D.
+#[test]
+fn written_profiles_are_drawn() {
+    for storage in [Storage::Mean, Storage::WeightedMean] {
+        let spec = HistSpec {
+            name: "p".into(),
+            axes: vec![axis("a", kinds()[0].clone())],
+            storage,
+        };
+        let h = read_hist(&spec.name, &written(&spec)).expect("readable");
+        let fig = figure(&h, PlotOptions::default()).expect("a figure");
+        assert_eq!(fig.kind, FigureKind::Steps, "{storage:?}");
+        assert_eq!(fig.y.title, "Mean");
+    }
 }
