@@ -50,6 +50,8 @@ pub struct Location {
     pub tree: Option<String>,
     pub branch: Option<String>,
     pub basket: Option<usize>,
+    /// The tree is an RNTuple (and its branches are fields).
+    pub rntuple: bool,
 }
 
 impl Location {
@@ -59,6 +61,7 @@ impl Location {
             tree: tree.map(str::to_string),
             branch: None,
             basket: None,
+            rntuple: false,
         })
     }
 }
@@ -66,11 +69,16 @@ impl Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
+        let (tree, branch) = if self.rntuple {
+            ("RNTuple", "field")
+        } else {
+            ("tree", "branch")
+        };
         if let Some(t) = &self.tree {
-            write!(f, ", tree {t}")?;
+            write!(f, ", {tree} {t}")?;
         }
         if let Some(b) = &self.branch {
-            write!(f, ", branch {b}")?;
+            write!(f, ", {branch} {b}")?;
         }
         if let Some(k) = &self.basket {
             write!(f, ", basket {k}")?;

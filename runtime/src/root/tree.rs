@@ -112,6 +112,7 @@ impl TTree {
             tree: Some(e.path.clone()),
             branch: None,
             basket: None,
+            rntuple: false,
         });
         let meta = directory::read_object(src, &e.key)
             .and_then(|buf| objects::read_tree(&buf, e.key.keylen as usize))
@@ -178,6 +179,7 @@ impl TTree {
             tree: Some(self.inner.name.clone()),
             branch: branch.map(str::to_string),
             basket,
+            rntuple: false,
         })
     }
 
