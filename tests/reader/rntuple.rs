@@ -249,3 +249,42 @@ fn unsupported_fields_are_named() {
         Ok(Values::Column(_))
     ));
 }
+
+/// Fields of one collection read one after the other for a chunk (as `ana run` reads them)
+/// equal the fields read alone and share one offsets array: the importer's projected
+/// `Muon_*` fields all stand for `_collection0`'s offsets column.
+#[test]
+fn fields_of_one_collection_share_their_offsets() {
+    let file = RootFile::open(&crate::data(
+        "Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root",
+    ))
+    .unwrap();
+    let t = file.tree("Events").unwrap();
+    let names = [
+        "Muon_pt",
+        "Muon_eta",
+        "Muon_charge",
+        "_collection0.Muon_phi",
+    ];
+    for range in [0..1000, 0..333, 333..1000, 999..1000, 5..5] {
+        let mut shared = ana_runtime::root::SharedOffsets::default();
+        let cols: Vec<_> = names
+            .iter()
+            .map(|b| t.read_column_shared(b, range.clone(), &mut shared).unwrap())
+            .collect();
+        for (b, c) in names.iter().zip(&cols) {
+            assert_eq!(
+                c,
+                &t.read_column(b, range.clone()).unwrap(),
+                "{b} {range:?}"
+            );
+            assert!(
+                std::sync::Arc::ptr_eq(
+                    c.offsets.as_ref().unwrap(),
+                    cols[0].offsets.as_ref().unwrap()
+                ),
+                "{b} {range:?}: offsets not shared"
+            );
+        }
+    }
+}

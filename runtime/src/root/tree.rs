@@ -44,7 +44,7 @@ struct Inner {
 /// The entry offsets of the branches read so far for one chunk, by counter branch (see
 /// [`Tree::read_column_shared`]).
 #[derive(Debug, Default)]
-pub struct SharedOffsets(Vec<(String, Offsets)>);
+pub struct SharedOffsets(Vec<(String, Offsets)>, Vec<(String, Vec<u64>)>);
 
 impl SharedOffsets {
     pub(crate) fn get(&self, counter: &str) -> Option<&Offsets> {
@@ -53,6 +53,19 @@ impl SharedOffsets {
 
     pub(crate) fn add(&mut self, counter: String, offsets: Offsets) {
         self.0.push((counter, offsets));
+    }
+
+    /// An RNTuple collection's first element in each cluster the chunk touches (with the
+    /// offsets, the values' element ranges, so that the offsets column is decoded once).
+    pub(crate) fn starts(&self, key: &str) -> Option<&[u64]> {
+        self.1
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s.as_slice())
+    }
+
+    pub(crate) fn add_starts(&mut self, key: String, starts: Vec<u64>) {
+        self.1.push((key, starts));
     }
 }
 

@@ -189,43 +189,62 @@ pub(super) fn col_type_name(t: ColType) -> String {
         .map_or_else(|| format!("unknown ({:#x})", t.0), |s| (*s).to_string())
 }
 
-/// Element `i` of `n` little-endian `W`-byte elements, split (byte `k` of every element in
-/// plane `k`) or not. The caller checked `page.len() == n * W` and `i < n`.
+/// Calls `f` with elements `r` of `n` little-endian `W`-byte elements, split (byte `k` of
+/// every element in plane `k`) or not, in order. The caller checked `page.len() == n * W`
+/// and `r.end <= n`.
 #[inline(always)]
-#[expect(
-    clippy::indexing_slicing,
-    reason = "callers check page.len() == n * W and i < n, so k * n + i and i * W + k < page.len()"
-)]
-fn bytes<const W: usize>(page: &[u8], n: usize, split: bool, i: usize) -> [u8; W] {
-    let mut a = [0u8; W];
-    for (k, b) in a.iter_mut().enumerate() {
-        *b = if split {
-            page[k * n + i]
-        } else {
-            page[i * W + k]
-        };
+fn each<const W: usize>(
+    page: &[u8],
+    n: usize,
+    split: bool,
+    r: Range<usize>,
+    mut f: impl FnMut([u8; W]),
+) {
+    if !split || W == 1 {
+        let bytes = page.get(r.start * W..r.end * W).unwrap_or_default();
+        for c in bytes.chunks_exact(W) {
+            if let Ok(a) = <[u8; W]>::try_from(c) {
+                f(a);
+            }
+        }
+        return;
     }
-    a
+    let len = r.end - r.start;
+    let planes: [&[u8]; W] =
+        std::array::from_fn(|k| page.get(k * n + r.start..k * n + r.end).unwrap_or_default());
+    if planes.iter().any(|p| p.len() != len) {
+        return;
+    }
+    for j in 0..len {
+        let mut a = [0u8; W];
+        for (b, p) in a.iter_mut().zip(&planes) {
+            // Every plane holds `len` bytes (checked above).
+            *b = p.get(j).copied().unwrap_or(0);
+        }
+        f(a);
+    }
 }
 
 macro_rules! uints {
-    ($page:expr, $n:expr, $r:expr, $split:expr, $t:ty) => {{
+    ($v:expr, $page:expr, $n:expr, $r:expr, $split:expr, $t:ty) => {{
         const W: usize = std::mem::size_of::<$t>();
-        $r.map(|i| <$t>::from_le_bytes(bytes::<W>($page, $n, $split, i)))
+        $v.reserve($r.len());
+        each::<W>($page, $n, $split, $r, |a| $v.push(<$t>::from_le_bytes(a)))
     }};
 }
 
 macro_rules! ints {
-    ($page:expr, $n:expr, $r:expr, $split:expr, $zigzag:expr, $t:ty, $u:ty) => {{
+    ($v:expr, $page:expr, $n:expr, $r:expr, $split:expr, $zigzag:expr, $t:ty, $u:ty) => {{
         const W: usize = std::mem::size_of::<$t>();
-        $r.map(|i| {
-            let u = <$u>::from_le_bytes(bytes::<W>($page, $n, $split, i));
-            if $zigzag {
-                ((u >> 1) as $t) ^ (-((u & 1) as $t))
-            } else {
-                u as $t
-            }
-        })
+        $v.reserve($r.len());
+        if $zigzag {
+            each::<W>($page, $n, $split, $r, |a| {
+                let u = <$u>::from_le_bytes(a);
+                $v.push(((u >> 1) as $t) ^ (-((u & 1) as $t)))
+            })
+        } else {
+            each::<W>($page, $n, $split, $r, |a| $v.push(<$t>::from_le_bytes(a)))
+        }
     }};
 }
 
@@ -249,31 +268,36 @@ pub(super) fn decode(
             v.extend(r.map(|i| page.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 != 0)))
         }
         (Enc::Int { split, zigzag, .. }, ColumnData::I8(v)) => {
-            v.extend(ints!(page, n, r, split, zigzag, i8, u8))
+            ints!(v, page, n, r, split, zigzag, i8, u8)
         }
         (Enc::Int { .. }, ColumnData::U8(v)) => {
             v.extend(r.map(|i| page.get(i).copied().unwrap_or(0)))
         }
         (Enc::Int { split, zigzag, .. }, ColumnData::I16(v)) => {
-            v.extend(ints!(page, n, r, split, zigzag, i16, u16))
+            ints!(v, page, n, r, split, zigzag, i16, u16)
         }
-        (Enc::Int { split, .. }, ColumnData::U16(v)) => v.extend(uints!(page, n, r, split, u16)),
+        (Enc::Int { split, .. }, ColumnData::U16(v)) => uints!(v, page, n, r, split, u16),
         (Enc::Int { split, zigzag, .. }, ColumnData::I32(v)) => {
-            v.extend(ints!(page, n, r, split, zigzag, i32, u32))
+            ints!(v, page, n, r, split, zigzag, i32, u32)
         }
-        (Enc::Int { split, .. }, ColumnData::U32(v)) => v.extend(uints!(page, n, r, split, u32)),
+        (Enc::Int { split, .. }, ColumnData::U32(v)) => uints!(v, page, n, r, split, u32),
         (Enc::Int { split, zigzag, .. }, ColumnData::I64(v)) => {
-            v.extend(ints!(page, n, r, split, zigzag, i64, u64))
+            ints!(v, page, n, r, split, zigzag, i64, u64)
         }
-        (Enc::Int { split, .. }, ColumnData::U64(v)) => v.extend(uints!(page, n, r, split, u64)),
+        (Enc::Int { split, .. }, ColumnData::U64(v)) => uints!(v, page, n, r, split, u64),
         (Enc::Real { split, .. }, ColumnData::F32(v)) => {
-            v.extend(r.map(|i| f32::from_le_bytes(bytes::<4>(page, n, split, i))))
+            v.reserve(r.len());
+            each::<4>(page, n, split, r, |a| v.push(f32::from_le_bytes(a)))
         }
         (Enc::Real { split, .. }, ColumnData::F64(v)) => {
-            v.extend(r.map(|i| f64::from_le_bytes(bytes::<8>(page, n, split, i))))
+            v.reserve(r.len());
+            each::<8>(page, n, split, r, |a| v.push(f64::from_le_bytes(a)))
         }
         (Enc::Real16 { split }, ColumnData::F32(v)) => {
-            v.extend(r.map(|i| half_to_f32(u16::from_le_bytes(bytes::<2>(page, n, split, i)))))
+            v.reserve(r.len());
+            each::<2>(page, n, split, r, |a| {
+                v.push(half_to_f32(u16::from_le_bytes(a)))
+            })
         }
         (Enc::Trunc { bits }, ColumnData::F32(v)) => {
             v.extend(r.map(|i| f32::from_bits(packed(page, bits, i) << (32 - bits))))
@@ -338,15 +362,14 @@ pub(super) fn index(enc: Enc, page: &[u8], n: usize) -> Res<Vec<u64>> {
     let Enc::Index { wide, split } = enc else {
         return Err(Bad::new("internal: not an index column"));
     };
-    let mut v: Vec<u64> = if wide {
-        (0..n)
-            .map(|i| u64::from_le_bytes(bytes::<8>(page, n, split, i)))
-            .collect()
+    let mut v: Vec<u64> = Vec::with_capacity(n);
+    if wide {
+        each::<8>(page, n, split, 0..n, |a| v.push(u64::from_le_bytes(a)));
     } else {
-        (0..n)
-            .map(|i| u64::from(u32::from_le_bytes(bytes::<4>(page, n, split, i))))
-            .collect()
-    };
+        each::<4>(page, n, split, 0..n, |a| {
+            v.push(u64::from(u32::from_le_bytes(a)))
+        });
+    }
     if split {
         let mut acc = 0u64;
         for x in &mut v {

@@ -318,45 +318,73 @@ impl RNTuple {
     }
 
     /// Entry ranges covering the RNTuple, cut at cluster boundaries, each about
-    /// `target_bytes` of decoded data of `names` (at least one cluster); a cluster far
-    /// larger than that is cut into pieces of about the target (pages they share are then
-    /// decoded by both).
+    /// `target_bytes` of decoded data of `names` (at least one cluster). A cluster far larger
+    /// than that is cut inside only where a page of every entry-indexed column read (values
+    /// of flat fields, offsets of collections) starts, so that no such page is decompressed
+    /// twice (a collection's value pages may straddle a cut: those are, by the two chunks).
     pub(crate) fn chunks(
         &self,
         names: &[&str],
         target_bytes: u64,
     ) -> Result<Vec<Range<u64>>, RootError> {
+        let mut by_entry = Vec::new();
         for n in names {
-            self.find(n)?;
+            if let Ok(s) = &self.find(n)?.shape {
+                by_entry.push(match *s {
+                    Shape::Scalar { value, .. } => value,
+                    Shape::Jagged { index, .. } | Shape::Cardinality { index, .. } => index,
+                });
+            }
         }
+        by_entry.sort_unstable();
+        by_entry.dedup();
         let n = self.entries();
         if n == 0 {
             return Ok(Vec::new());
         }
         let per_entry = (self.decoded_bytes(names) as f64 / n as f64).max(1.0);
         let target = ((target_bytes.max(1) as f64 / per_entry).ceil() as u64).max(1);
-        let mut out: Vec<Range<u64>> = Vec::new();
-        let mut start = 0u64;
-        for c in &self.inner.clusters {
-            let end = c.first_entry + c.entries;
-            if c.entries > target.saturating_mul(4) {
-                if start < c.first_entry {
-                    out.push(start..c.first_entry);
-                }
-                let mut s = c.first_entry;
-                while s < end {
-                    let e = s.saturating_add(target).min(end);
-                    out.push(s..e);
-                    s = e;
-                }
-                start = end;
-            } else if end - start >= target {
-                out.push(start..end);
-                start = end;
+        let mut bounds: Vec<u64> = Vec::new();
+        for (ci, c) in self.inner.clusters.iter().enumerate() {
+            bounds.push(c.first_entry);
+            if c.entries <= target.saturating_mul(4) {
+                continue;
             }
+            let mut shared: Option<Vec<u64>> = None;
+            for &f in &by_entry {
+                let Ok((_, _, r)) = self.column_in(f, ci) else {
+                    shared = Some(Vec::new());
+                    break;
+                };
+                let mut starts = Vec::with_capacity(r.pages.len());
+                let mut e = c.first_entry;
+                for p in &r.pages {
+                    starts.push(e);
+                    e = e.saturating_add(p.elements);
+                }
+                shared = Some(match shared {
+                    None => starts,
+                    Some(mut s) => {
+                        s.retain(|x| starts.binary_search(x).is_ok());
+                        s
+                    }
+                });
+            }
+            bounds.extend(
+                shared
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|&e| e > c.first_entry && e < c.first_entry + c.entries),
+            );
         }
-        if start < n {
-            out.push(start..n);
+        bounds.push(n);
+        let mut out = Vec::new();
+        let mut start = 0u64;
+        for &b in bounds.iter().skip(1) {
+            if b > start && (b - start >= target || b == n) {
+                out.push(start..b);
+                start = b;
+            }
         }
         Ok(out)
     }
@@ -378,10 +406,16 @@ impl RNTuple {
                 .map(|c| format!("\u{0}rntuple column {c}")),
             _ => None,
         };
-        let known = key.as_deref().and_then(|k| shared.get(k)).cloned();
-        let col = self.read(b, shape, range, known.as_ref())?;
-        if let (Some(k), None, Some(o)) = (key, known, &col.offsets) {
-            shared.add(k, o.clone());
+        let known = key.as_deref().and_then(|k| {
+            let o = shared.get(k)?;
+            let s = shared.starts(k)?;
+            (o.len() as u64 == range.end - range.start + 1).then(|| (o.clone(), s.to_vec()))
+        });
+        let had = known.is_some();
+        let (col, starts) = self.read(b, shape, range, known)?;
+        if let (Some(k), false, Some(o)) = (key, had, &col.offsets) {
+            shared.add(k.clone(), o.clone());
+            shared.add_starts(k, starts);
         }
         Ok(col)
     }
@@ -389,7 +423,8 @@ impl RNTuple {
     pub(crate) fn read_values(&self, name: &str, range: Range<u64>) -> Result<Values, RootError> {
         let b = self.find(name)?;
         let shape = self.supported(b)?;
-        self.read(b, shape, range, None).map(Values::Column)
+        self.read(b, shape, range, None)
+            .map(|(c, _)| Values::Column(c))
     }
 
     fn supported<'a>(&self, b: &'a Branch) -> Result<&'a Shape, RootError> {
@@ -400,13 +435,16 @@ impl RNTuple {
         })
     }
 
+    /// The values of `range`; for a collection also its first element in each cluster
+    /// touched. `known`: the same collection's offsets and first elements, read for another
+    /// field of it over the same range (its offsets column is then not decoded again).
     fn read(
         &self,
         b: &Branch,
         shape: &Shape,
         range: Range<u64>,
-        shared: Option<&Offsets>,
-    ) -> Result<InputColumn, RootError> {
+        known: Option<(Offsets, Vec<u64>)>,
+    ) -> Result<(InputColumn, Vec<u64>), RootError> {
         let n = self.entries();
         if range.start > range.end || range.end > n {
             return Err(RootError::Range {
@@ -423,13 +461,14 @@ impl RNTuple {
         let len = (range.end - range.start) as usize;
         let elem = shape.elem();
         let mut data = empty(elem, 0);
-        let mut offsets: Option<Vec<u32>> = match shape {
-            Shape::Jagged { .. } => Some(Vec::with_capacity(len.min(1 << 24) + 1)),
+        let mut offsets: Option<Vec<u32>> = match (shape, &known) {
+            (Shape::Jagged { .. }, None) => Some(Vec::with_capacity(len.min(1 << 24) + 1)),
             _ => None,
         };
         if let Some(o) = &mut offsets {
             o.push(0);
         }
+        let mut starts = Vec::new();
         let first = self
             .inner
             .clusters
@@ -470,6 +509,24 @@ impl RNTuple {
                         _ => return Err(corrupt(Bad::new("internal: cardinality type"))),
                     }
                 }
+                Shape::Jagged { value, .. } if known.is_some() => {
+                    // Another field of the collection was read over this range: its offsets
+                    // and first elements give this cluster's element range.
+                    let (o, s) = known.as_ref().map(|(o, s)| (o, s)).unzip();
+                    let k = starts.len();
+                    let at = |e: u64| {
+                        o.and_then(|o| o.get((cl.first_entry + e - range.start) as usize))
+                            .copied()
+                    };
+                    let (Some(a), Some(p0), Some(p1)) = (s.and_then(|s| s.get(k)), at(lo), at(hi))
+                    else {
+                        return Err(corrupt(Bad::new("internal: shared offsets do not fit")));
+                    };
+                    let count = u64::from(p1.saturating_sub(p0));
+                    starts.push(*a);
+                    self.values(value, ci, *a..a + count, elem, &mut data)
+                        .map_err(corrupt)?;
+                }
                 Shape::Jagged { index, value, .. } => {
                     let ix = self.index(index, ci, lo..hi).map_err(corrupt)?;
                     let (a, z) = (
@@ -482,6 +539,7 @@ impl RNTuple {
                         ))));
                     }
                     let base = data.len();
+                    starts.push(a);
                     self.values(value, ci, a..z, elem, &mut data)
                         .map_err(corrupt)?;
                     if let Some(o) = &mut offsets {
@@ -492,12 +550,12 @@ impl RNTuple {
                 }
             }
         }
-        let offsets = match (offsets, shared) {
-            (Some(o), Some(s)) if **s == o => Some(s.clone()),
+        let offsets = match (offsets, known) {
             (Some(o), _) => Some(Arc::new(o)),
-            (None, _) => None,
+            (None, Some((o, _))) => Some(o),
+            (None, None) => None,
         };
-        Ok(InputColumn { data, offsets })
+        Ok((InputColumn { data, offsets }, starts))
     }
 
     /// The column of `field` that holds the data in cluster `ci` (the first column of the
