@@ -951,4 +951,15 @@ mod tests {
             e.0
         );
     }
+
+    /// Clusters of one page per column are not cut inside, however small the target: every
+    /// piece would decompress the whole page again.
+    #[test]
+    fn chunks_cut_inside_clusters_only_at_shared_page_starts() {
+        let t = load();
+        let ranges = t.chunks(&["flat_int32", "jagged_float32"], 1).unwrap();
+        assert_eq!(ranges, vec![0..100, 100..200, 200..201, 201..281]);
+        let ranges = t.chunks(&["flat_int32"], 1 << 30).unwrap();
+        assert_eq!(ranges, vec![0..281]);
+    }
 }
