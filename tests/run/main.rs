@@ -12,6 +12,7 @@
 
 mod dimuon;
 mod failures;
+mod formats;
 mod limits;
 mod output_safety;
 mod snapshots;
