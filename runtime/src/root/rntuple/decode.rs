@@ -302,12 +302,15 @@ pub(super) fn decode(
         (Enc::Trunc { bits }, ColumnData::F32(v)) => {
             v.extend(r.map(|i| f32::from_bits(packed(page, bits, i) << (32 - bits))))
         }
+        // As ROOT unquantizes (`UnquantizeReals`): `q * scale + min` in double, then the
+        // field's type, so a `double` field keeps the double (read into F64 directly).
         (Enc::Quant { bits, min, max }, ColumnData::F32(v)) => {
-            let levels = ((1u64 << bits) - 1) as f64;
-            v.extend(r.map(|i| {
-                let q = f64::from(packed(page, bits, i));
-                (min + q * (max - min) / levels) as f32
-            }))
+            let scale = (max - min) / ((1u64 << bits) - 1) as f64;
+            v.extend(r.map(|i| (f64::from(packed(page, bits, i)) * scale + min) as f32))
+        }
+        (Enc::Quant { bits, min, max }, ColumnData::F64(v)) => {
+            let scale = (max - min) / ((1u64 << bits) - 1) as f64;
+            v.extend(r.map(|i| f64::from(packed(page, bits, i)) * scale + min))
         }
         _ => return Err(Bad::new("internal: column decoded into the wrong type")),
     }
@@ -480,6 +483,28 @@ mod tests {
         let mut out = ColumnData::F32(Vec::new());
         decode(Enc::Trunc { bits: 12 }, &page, 2, 0..2, &mut out).unwrap();
         assert_eq!(out, ColumnData::F32(vec![1.5, -2.0]));
+    }
+
+    #[test]
+    fn quantized_reals_as_root_unquantizes_them() {
+        // 3-bit values 0, 7, 3 packed from the low bit: 0b011_111_000.
+        let page = 0b0_1111_1000u16.to_le_bytes();
+        let enc = Enc::Quant {
+            bits: 3,
+            min: 0.5,
+            max: 1.5,
+        };
+        let mut out = ColumnData::F32(Vec::new());
+        decode(enc, &page, 3, 0..3, &mut out).unwrap();
+        let scale = 1.0f64 / 7.0;
+        let want = [0.5f64, 7.0 * scale + 0.5, 3.0 * scale + 0.5];
+        assert_eq!(
+            out,
+            ColumnData::F32(want.iter().map(|&x| x as f32).collect())
+        );
+        let mut out = ColumnData::F64(Vec::new());
+        decode(enc, &page, 3, 0..3, &mut out).unwrap();
+        assert_eq!(out, ColumnData::F64(want.to_vec()));
     }
 
     #[test]

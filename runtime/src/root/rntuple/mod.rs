@@ -620,9 +620,13 @@ impl RNTuple {
         out: &mut ColumnData,
     ) -> Res<()> {
         let (c, enc, range) = self.column_in(field, ci)?;
-        let native = enc
-            .elem()
-            .ok_or_else(|| Bad(format!("column {c} is an index column, not values")))?;
+        let native = match enc {
+            // Unquantized straight into the field's real type, as ROOT does.
+            Enc::Quant { .. } if elem == Elem::F64 => Elem::F64,
+            _ => enc
+                .elem()
+                .ok_or_else(|| Bad(format!("column {c} is an index column, not values")))?,
+        };
         if native == elem {
             return self.pages(c, ci, enc, range, r, |enc, page, n, sub| {
                 decode::decode(enc, page, n, sub, out)
