@@ -183,7 +183,6 @@ pub(super) struct Link {
 /// The anchor (the `ROOT::RNTuple` key's object).
 #[derive(Clone, Debug)]
 pub(super) struct Anchor {
-    pub epoch: u16,
     pub header: Link,
     pub footer: Link,
     pub max_key_size: u64,
@@ -221,7 +220,6 @@ pub(super) fn anchor(obj: &[u8]) -> Res<Anchor> {
         )));
     }
     Ok(Anchor {
-        epoch,
         header: Link {
             len: be64(24),
             at: Locator {
@@ -540,3 +538,56 @@ pub(super) fn page_list(env: &[u8]) -> Res<Vec<Cluster>> {
     }
     Ok(clusters)
 }
+
+/// Every cluster's entry count is what the columns of its top-level fields hold (one element
+/// per entry), so that a count read from the file never plans or reserves more than the
+/// pages hold.
+pub(super) fn check_entries(
+    schema: &Schema,
+    field_columns: &[Vec<u32>],
+    clusters: &[Cluster],
+) -> Res<()> {
+    for (ci, cl) in clusters.iter().enumerate() {
+        let mut vouched = false;
+        for (f, field) in schema.fields.iter().enumerate() {
+            if field.parent as usize != f {
+                continue;
+            }
+            for &c in field_columns.get(f).map_or(&[][..], Vec::as_slice) {
+                let Some(Some(r)) = cl.columns.get(c as usize) else {
+                    continue;
+                };
+                let held: u64 = r.pages.iter().map(|p| p.elements).sum();
+                // Bit columns of `std::bitset`, strings' second columns and the like hold
+                // other counts; the principal column of a top-level field holds one per entry.
+                let principal = field_columns
+                    .get(f)
+                    .and_then(|cs| cs.first())
+                    .is_some_and(|&p| {
+                        schema.columns.get(p as usize).map(|x| x.repr)
+                            == schema.columns.get(c as usize).map(|x| x.repr)
+                    });
+                if principal && field.flags & 1 == 0 {
+                    if held != cl.entries {
+                        return Err(Bad(format!(
+                            "cluster {ci} claims {} entries; column {c} of field {} holds {held}",
+                            cl.entries, field.name
+                        )));
+                    }
+                    vouched = true;
+                    break;
+                }
+            }
+        }
+        if !vouched && cl.entries > MAX_UNVOUCHED {
+            return Err(Bad(format!(
+                "cluster {ci} claims {} entries and no column holds them",
+                cl.entries
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Entries a cluster without columns may claim (an RNTuple of no fields).
+const MAX_UNVOUCHED: u64 = 1 << 40;
