@@ -75,8 +75,8 @@ pub fn main(args: Args) -> Result<(), Failure> {
         Some(t) => t.clone(),
         None => match file.tree_names().as_slice() {
             [one] => one.clone(),
-            // No TTree: let `tree` explain (an RNTuple, or no trees at all), exit 1.
-            [] => file.rntuple_names().first().cloned().unwrap_or_default(),
+            // Nothing to read: let `tree` explain, exit 1.
+            [] => String::new(),
             names => {
                 return Err(usage(
                     format!(
@@ -198,12 +198,17 @@ fn branch_row(b: &BranchInfo) -> [String; 7] {
 fn listing_text(file: &RootFile, trees: &[Tree]) -> String {
     let mut out = String::new();
     for t in trees {
-        let _ = writeln!(out, "{} ({} entries)", t.name(), t.entries());
+        let (kind, parts) = if t.is_rntuple() {
+            ("RNTuple, ", "pages")
+        } else {
+            ("", "baskets")
+        };
+        let _ = writeln!(out, "{} ({kind}{} entries)", t.name(), t.entries());
         let head = [
             "name",
             "type",
             "counter",
-            "baskets",
+            parts,
             "uncompressed",
             "compressed",
             "compression",
@@ -252,11 +257,8 @@ fn listing_text(file: &RootFile, trees: &[Tree]) -> String {
         }
         out.push('\n');
     }
-    for r in file.rntuple_names() {
-        let _ = writeln!(out, "{r}: RNTuple (not supported yet)");
-    }
-    if trees.is_empty() && file.rntuple_names().is_empty() {
-        let _ = writeln!(out, "{}: no TTrees", file.path());
+    if trees.is_empty() {
+        let _ = writeln!(out, "{}: no TTrees or RNTuples", file.path());
     }
     out
 }
@@ -288,6 +290,7 @@ fn listing_json(file: &RootFile, trees: &[Tree]) -> String {
             let r = t.record();
             json!({
                 "name": t.name(),
+                "format": if t.is_rntuple() { "RNTuple" } else { "TTree" },
                 "entries": t.entries(),
                 "record": {
                     "compression": r.codec.name(),

@@ -46,7 +46,8 @@ enum Command {
         after_help = "Examples:\n  ana run examples/dimuon.ana\n  ana run examples/dimuon.ana 'data/*.root' -o out --threads 2\n  ana run q6.ana nano.root --set btag=Jet_btagDeepB"
     )]
     Run(run::Args),
-    /// Show the trees and branches of a ROOT file, or the values of branches.
+    /// Show the trees (TTrees and RNTuples) and branches (an RNTuple's fields) of a ROOT file,
+    /// or the values of branches.
     #[command(
         after_help = "Examples:\n  ana inspect file.root\n  ana inspect file.root --json\n  ana inspect file.root --tree Events --branch nMuon --branch Muon_pt --entries 0:5"
     )]

@@ -60,8 +60,8 @@ fn empty_column(t: ana_compiler::graph::PhysType) -> ana_compiler::abi::ColumnDa
     }
 }
 
-/// File bytes through the reader: keys, trees, branch metadata, every branch's values, the
-/// chunk plan. Errors are fine; panics are not.
+/// File bytes through the reader: keys, trees and RNTuples, branch (field) metadata, every
+/// branch's values, the chunk plan. Errors are fine; panics are not.
 pub fn root_file(data: &[u8]) {
     let Ok(file) = RootFile::from_bytes("fuzz.root", data.to_vec()) else {
         return;

@@ -10,29 +10,23 @@ fn handles_are_send_and_sync() {
     assert_send_sync::<Tree>();
 }
 
-#[test]
-fn rntuple_is_a_clear_error() {
-    for name in [
-        "Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root",
-        "cmsopendata2015_ttbar_19980_NANOAOD_RNTupleImporter_rntuple_v1-0-0-1.root",
-    ] {
-        let f = RootFile::open(&crate::data(name)).expect("an RNTuple file opens");
-        assert!(f.tree_names().is_empty());
-        let e = f.tree("Events").expect_err("RNTuple is not read");
-        assert!(matches!(e, RootError::RNTuple { .. }), "{e}");
-        let msg = e.to_string();
-        assert!(
-            msg.contains("RNTuple is not supported yet") && msg.contains(name),
-            "{msg}"
-        );
-    }
-}
-
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 const DIMUON: &str = "Run2012BC_DoubleMuParked_Muons_1000evts.root";
+const RNTUPLE: &str = "Run2012BC_DoubleMuParked_Muons_1000evts_rntuple_v1-0-0-0.root";
+
+/// A file of the project's `tests/data` (named `tests/data/...` in lists of shared files), else
+/// of the shared data.
+fn local_or_shared(name: &str) -> std::path::PathBuf {
+    match name.strip_prefix("tests/data/") {
+        Some(local) => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(local),
+        None => crate::data(name),
+    }
+}
 
 /// Opens `path` and reads every readable branch of every tree; the first error, if any.
 fn read_all(path: &Path) -> Result<(), RootError> {
@@ -94,16 +88,21 @@ fn non_root_and_empty_files_are_errors() {
 
 #[test]
 fn truncated_files_are_errors_not_panics() {
-    let full = std::fs::read(crate::data(DIMUON)).unwrap();
-    let mut failures = Vec::new();
-    let mut errors = 0;
-    for cut in (0..full.len()).step_by(331) {
-        if survive(&full[..cut], &format!("cut at {cut}"), &mut failures).is_some() {
-            errors += 1;
+    for (name, stride, min_errors) in [(DIMUON, 331, 150), (RNTUPLE, 97, 250)] {
+        let full = std::fs::read(crate::data(name)).unwrap();
+        let mut failures = Vec::new();
+        let mut errors = 0;
+        for cut in (0..full.len()).step_by(stride) {
+            if survive(&full[..cut], &format!("{name} cut at {cut}"), &mut failures).is_some() {
+                errors += 1;
+            }
         }
+        assert!(failures.is_empty(), "{failures:#?}");
+        assert!(
+            errors > min_errors,
+            "{name}: only {errors} truncations noticed"
+        );
     }
-    assert!(failures.is_empty(), "{failures:#?}");
-    assert!(errors > 150, "only {errors} truncations noticed");
 }
 
 /// Every byte position of small files (and a stride through larger ones) flipped in turn:
@@ -121,8 +120,14 @@ fn corrupted_bytes_never_panic() {
         ("uproot-vectorVectorDouble.root", 5),
         ("nanoAOD_2015_CMS_Open_Data_ttbar.root", 1201),
         ("uproot-sample-6.20.04-uncompressed.root", 61),
+        (RNTUPLE, 47),
+        (
+            "cmsopendata2015_ttbar_19980_NANOAOD_RNTupleImporter_rntuple_v1-0-0-1.root",
+            1999,
+        ),
+        ("tests/data/rntuple_types_zstd.root", 421),
     ] {
-        let full = std::fs::read(crate::data(name)).unwrap();
+        let full = std::fs::read(local_or_shared(name)).unwrap();
         for pos in (0..full.len()).step_by(stride) {
             for pattern in [0xffu8, 0x7f] {
                 let mut b = full.clone();
@@ -235,4 +240,73 @@ fn a_file_truncated_while_mapped_is_an_error_naming_it() {
         err.contains(&path.display().to_string()) && err.contains("changed size"),
         "{err}"
     );
+}
+
+/// The RNTuple's anchor (after its 6-byte class-version preamble): big-endian fields and
+/// their xxHash-3, rewritten with `edit` and a checksum that matches again.
+fn edit_anchor(bytes: &mut [u8], edit: impl Fn(&mut [u8])) {
+    let at = bytes
+        .windows(8)
+        .position(|w| w == [0x40, 0, 0, 0x42, 0, 2, 0, 1])
+        .expect("the anchor")
+        + 6;
+    edit(&mut bytes[at..at + 64]);
+    let sum = xxhash_rust::xxh3::xxh3_64(&bytes[at..at + 64]);
+    bytes[at + 64..at + 72].copy_from_slice(&sum.to_be_bytes());
+}
+
+/// Damaged RNTuples: every error names the file; a damaged page also the field and the page.
+#[test]
+fn damaged_rntuples_name_file_field_and_page() {
+    let full = std::fs::read(crate::data(RNTUPLE)).unwrap();
+    let load = |bytes: &[u8]| -> Result<Tree, RootError> {
+        let tmp = write_temp(bytes);
+        let path = tmp.path().display().to_string();
+        let r = RootFile::open(tmp.path()).and_then(|f| f.tree("Events"));
+        if let Err(e) = &r {
+            assert!(e.to_string().contains(&path), "{e}");
+        }
+        r
+    };
+    // A byte of Muon_pt's page (ROOT stores a checksum after every page).
+    let mut b = full.clone();
+    b[1231 + 100] ^= 0x20;
+    let t = load(&b).expect("metadata intact");
+    let e = t.read_column("Muon_pt", 0..1000).unwrap_err().to_string();
+    assert!(
+        e.contains("field Muon_pt")
+            && e.contains("cluster 0, column 1, page 0")
+            && e.contains("checksum"),
+        "{e}"
+    );
+    assert!(t.read_column("Muon_eta", 0..1000).is_ok());
+    // The footer envelope past the end of the file.
+    let mut b = full.clone();
+    edit_anchor(&mut b, |a| {
+        a[32..40].copy_from_slice(&(1u64 << 40).to_be_bytes())
+    });
+    let e = load(&b).unwrap_err().to_string();
+    assert!(
+        e.contains("footer envelope") && e.contains("truncated"),
+        "{e}"
+    );
+    // The header envelope stored in fewer bytes than it takes.
+    let mut b = full.clone();
+    edit_anchor(&mut b, |a| a[16..24].copy_from_slice(&100u64.to_be_bytes()));
+    let e = load(&b).unwrap_err().to_string();
+    assert!(e.contains("header envelope"), "{e}");
+    // A byte of the header envelope: its checksum fails.
+    let mut b = full.clone();
+    b[364 + 40] ^= 1;
+    let e = load(&b).unwrap_err().to_string();
+    assert!(e.contains("header envelope"), "{e}");
+    // The anchor itself, damaged.
+    let mut b = full.clone();
+    let at = b
+        .windows(8)
+        .position(|w| w == [0x40, 0, 0, 0x42, 0, 2, 0, 1])
+        .unwrap();
+    b[at + 20] ^= 1;
+    let e = load(&b).unwrap_err().to_string();
+    assert!(e.contains("anchor checksum"), "{e}");
 }

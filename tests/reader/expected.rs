@@ -6,7 +6,7 @@ use ana_runtime::root::{RootFile, Tree, Values};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn sha(bytes: &[u8]) -> String {
+pub(crate) fn sha(bytes: &[u8]) -> String {
     let d = Sha256::digest(bytes);
     d.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
@@ -46,7 +46,7 @@ fn counts(offsets: &[u32]) -> Vec<u8> {
 }
 
 /// [entries, dtype, n values, values hash, counts hash, first value], as the fixture has it.
-fn summary(entries: u64, v: &Values) -> Value {
+pub(crate) fn summary(entries: u64, v: &Values) -> Value {
     let (data, count_bytes) = match v {
         Values::Column(InputColumn { data, offsets }) => (
             data,
@@ -86,7 +86,7 @@ fn py_float(f: f64) -> Value {
 }
 
 /// Reads `branch` chunk by chunk and stitches the pieces together.
-fn read_chunked(tree: &Tree, branch: &str, target: u64) -> Values {
+pub(crate) fn read_chunked(tree: &Tree, branch: &str, target: u64) -> Values {
     let chunks = tree.chunks(&[branch], target).expect("chunks");
     let mut prev = 0;
     for c in &chunks {
@@ -102,7 +102,7 @@ fn read_chunked(tree: &Tree, branch: &str, target: u64) -> Values {
 }
 
 /// Reads `branch` in three parts whose bounds fall inside baskets (unless the tree is tiny).
-fn read_split(tree: &Tree, branch: &str) -> Values {
+pub(crate) fn read_split(tree: &Tree, branch: &str) -> Values {
     let n = tree.entries();
     let cuts = [0, n / 3 + 1, 2 * n / 3 + 1, n].map(|c| c.min(n));
     let parts: Vec<Values> = cuts
@@ -160,7 +160,7 @@ fn extend(a: &mut ColumnData, b: ColumnData) {
 
 /// Equal summaries; the first value of a float32 branch compares as float32 (Python prints
 /// the widened double, serde_json the shortest float32 form).
-fn same(got: &Value, want: &Value) -> bool {
+pub(crate) fn same(got: &Value, want: &Value) -> bool {
     if got == want {
         return true;
     }

@@ -10,6 +10,7 @@
 mod bad;
 mod expected;
 mod inspect;
+mod rntuple;
 
 use std::path::PathBuf;
 

@@ -14,6 +14,7 @@
 mod cutflow;
 mod dimuon;
 mod failures;
+mod formats;
 mod limits;
 mod output_safety;
 mod plot;

@@ -1,7 +1,9 @@
-//! ROOT input: open a file, find its TTrees, plan chunks, read branches as columns.
+//! ROOT input: open a file, find its TTrees and RNTuples, plan chunks, read branches (an
+//! RNTuple's fields) as columns.
 //!
-//! Input: a ROOT file path. Output: [`RootFile`] / [`Tree`], whose `read_column` gives a
-//! branch's values over an entry range as an engine [`InputColumn`]. Invariants: reading is
+//! Input: a ROOT file path. Output: [`RootFile`] / [`Tree`] (a TTree or an RNTuple), whose
+//! `read_column` gives a branch's values over an entry range as an engine [`InputColumn`],
+//! in the same layout for both formats. Invariants: reading is
 //! columnar (whole baskets are decompressed and decoded into flat arrays, no allocation per
 //! entry); no input makes this module panic; every error names the file and, where known,
 //! the tree, branch and basket. `RootFile` and `Tree` are `Send + Sync`; reads of different
@@ -12,22 +14,27 @@
 //! version as uproot does), `compress` (zlib/LZMA/LZ4/ZSTD blocks), `basket` (one basket:
 //! payload and entry offsets), `layout` (how a branch's entries sit in its baskets, the
 //! schema type), `column` (decoding baskets into columns), `whole` (the fast path for
-//! baskets used whole: decompressed straight into the column, byte-swapped in place).
+//! baskets used whole: decompressed straight into the column, byte-swapped in place),
+//! `rntuple` (RNTuples: anchor, envelopes, pages, column encodings), `dataset` ([`Tree`],
+//! one interface over both formats).
 
 mod basket;
 mod column;
 mod compress;
+mod dataset;
 mod directory;
 mod io;
 mod layout;
 mod objects;
+mod rntuple;
 mod sigbus;
 mod tree;
 mod whole;
 
 pub use compress::Codec;
+pub use dataset::Tree;
 pub use layout::Elem;
-pub use tree::{BranchInfo, Nested, SharedOffsets, Tree, TreeRecord, Values};
+pub use tree::{BranchInfo, Nested, SharedOffsets, TreeRecord, Values};
 
 use std::fmt;
 use std::path::Path;
@@ -43,6 +50,8 @@ pub struct Location {
     pub tree: Option<String>,
     pub branch: Option<String>,
     pub basket: Option<usize>,
+    /// The tree is an RNTuple (and its branches are fields).
+    pub rntuple: bool,
 }
 
 impl Location {
@@ -52,6 +61,7 @@ impl Location {
             tree: tree.map(str::to_string),
             branch: None,
             basket: None,
+            rntuple: false,
         })
     }
 }
@@ -59,11 +69,16 @@ impl Location {
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
+        let (tree, branch) = if self.rntuple {
+            ("RNTuple", "field")
+        } else {
+            ("tree", "branch")
+        };
         if let Some(t) = &self.tree {
-            write!(f, ", tree {t}")?;
+            write!(f, ", {tree} {t}")?;
         }
         if let Some(b) = &self.branch {
-            write!(f, ", branch {b}")?;
+            write!(f, ", {branch} {b}")?;
         }
         if let Some(k) = &self.basket {
             write!(f, ", basket {k}")?;
@@ -82,10 +97,6 @@ pub enum RootError {
     },
     #[error("{file} is {kind}, not a ROOT file")]
     NotAFile { file: String, kind: &'static str },
-    #[error(
-        "{at}: RNTuple is not supported yet (only TTrees are read); convert it to a TTree, e.g. with uproot"
-    )]
-    RNTuple { at: Box<Location> },
     #[error("{file}: no tree named {name:?}; {}", list_or_none(.available))]
     NoTree {
         file: String,
@@ -116,9 +127,9 @@ pub enum RootError {
 
 fn list_or_none(v: &[String]) -> String {
     if v.is_empty() {
-        "the file has no TTrees".to_string()
+        "the file has no TTrees or RNTuples".to_string()
     } else {
-        format!("the file's trees are: {}", v.join(", "))
+        format!("the file's trees and RNTuples are: {}", v.join(", "))
     }
 }
 
@@ -136,8 +147,7 @@ impl RootError {
     /// The location, when the error has one.
     pub fn location(&self) -> Option<&Location> {
         match self {
-            RootError::RNTuple { at }
-            | RootError::NoBranch { at, .. }
+            RootError::NoBranch { at, .. }
             | RootError::Unsupported { at, .. }
             | RootError::Range { at, .. }
             | RootError::Corrupt { at, .. } => Some(at),
@@ -217,15 +227,16 @@ impl RootFile {
         out
     }
 
-    /// The TTrees of the file (`dir/name` for trees in subdirectories), in key order.
+    /// The TTrees and RNTuples of the file (`dir/name` for those in subdirectories), in
+    /// key order.
     pub fn tree_names(&self) -> Vec<String> {
-        self.newest(|c| c == "TTree")
+        self.newest(|c| c == "TTree" || is_rntuple(c))
             .into_iter()
             .map(|e| e.path.clone())
             .collect()
     }
 
-    /// The RNTuples of the file (which cannot be read yet).
+    /// The RNTuples of the file (also in `tree_names`).
     pub fn rntuple_names(&self) -> Vec<String> {
         self.newest(is_rntuple)
             .into_iter()
@@ -233,26 +244,20 @@ impl RootFile {
             .collect()
     }
 
+    /// The TTree or RNTuple named `name` (a `;cycle` suffix is ignored: the newest is read).
     pub fn tree(&self, name: &str) -> Result<Tree, RootError> {
         let name = name.split(';').next().unwrap_or(name);
-        let trees = self.newest(|c| c == "TTree");
-        if let Some(e) = trees.iter().find(|e| e.path == name) {
-            return Tree::load(&self.path, &self.src, e);
+        let all = self.newest(|c| c == "TTree" || is_rntuple(c));
+        match all.iter().find(|e| e.path == name) {
+            Some(e) if is_rntuple(&e.key.class) => {
+                rntuple::RNTuple::load(&self.path, &self.src, e).map(Tree::rntuple)
+            }
+            Some(e) => tree::TTree::load(&self.path, &self.src, e).map(Tree::ttree),
+            None => Err(RootError::NoTree {
+                file: self.path.clone(),
+                name: name.to_string(),
+                available: all.iter().map(|e| e.path.clone()).collect(),
+            }),
         }
-        if self.newest(is_rntuple).iter().any(|e| e.path == name) {
-            return Err(RootError::RNTuple {
-                at: Location::in_file(&self.path, Some(name)),
-            });
-        }
-        if trees.is_empty() && !self.rntuple_names().is_empty() {
-            return Err(RootError::RNTuple {
-                at: Location::in_file(&self.path, None),
-            });
-        }
-        Err(RootError::NoTree {
-            file: self.path.clone(),
-            name: name.to_string(),
-            available: trees.iter().map(|e| e.path.clone()).collect(),
-        })
     }
 }

@@ -25,7 +25,7 @@ use super::{Location, RootError};
 const MAX_RESERVE: usize = 256 << 20;
 
 #[derive(Clone, Debug)]
-pub struct Tree {
+pub(crate) struct TTree {
     inner: Arc<Inner>,
 }
 
@@ -44,11 +44,28 @@ struct Inner {
 /// The entry offsets of the branches read so far for one chunk, by counter branch (see
 /// [`Tree::read_column_shared`]).
 #[derive(Debug, Default)]
-pub struct SharedOffsets(Vec<(String, Offsets)>);
+pub struct SharedOffsets(Vec<(String, Offsets)>, Vec<(String, Vec<u64>)>);
 
 impl SharedOffsets {
-    fn get(&self, counter: &str) -> Option<&Offsets> {
+    pub(crate) fn get(&self, counter: &str) -> Option<&Offsets> {
         self.0.iter().find(|(c, _)| c == counter).map(|(_, o)| o)
+    }
+
+    pub(crate) fn add(&mut self, counter: String, offsets: Offsets) {
+        self.0.push((counter, offsets));
+    }
+
+    /// An RNTuple collection's first element in each cluster the chunk touches (with the
+    /// offsets, the values' element ranges, so that the offsets column is decoded once).
+    pub(crate) fn starts(&self, key: &str) -> Option<&[u64]> {
+        self.1
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, s)| s.as_slice())
+    }
+
+    pub(crate) fn add_starts(&mut self, key: String, starts: Vec<u64>) {
+        self.1.push((key, starts));
     }
 }
 
@@ -101,13 +118,14 @@ pub enum Values {
     Nested(Nested),
 }
 
-impl Tree {
-    pub(super) fn load(file: &str, src: &Arc<Source>, e: &Entry) -> Result<Tree, RootError> {
+impl TTree {
+    pub(super) fn load(file: &str, src: &Arc<Source>, e: &Entry) -> Result<TTree, RootError> {
         let at = Box::new(Location {
             file: file.to_string(),
             tree: Some(e.path.clone()),
             branch: None,
             basket: None,
+            rntuple: false,
         });
         let meta = directory::read_object(src, &e.key)
             .and_then(|buf| objects::read_tree(&buf, e.key.keylen as usize))
@@ -124,7 +142,7 @@ impl Tree {
                 })
             })
             .collect();
-        Ok(Tree {
+        Ok(TTree {
             inner: Arc::new(Inner {
                 file: file.to_string(),
                 name: e.path.clone(),
@@ -174,6 +192,7 @@ impl Tree {
             tree: Some(self.inner.name.clone()),
             branch: branch.map(str::to_string),
             basket,
+            rntuple: false,
         })
     }
 
@@ -688,7 +707,7 @@ impl Tree {
     clippy::indexing_slicing,
     reason = "`j < b.len()` indexes rows of `b.len() + 1` entries"
 )]
-fn strsim_distance(a: &str, b: &str) -> usize {
+pub(crate) fn strsim_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -707,7 +726,7 @@ fn strsim_distance(a: &str, b: &str) -> usize {
 /// workers. Inside a run the chunks are the unit of parallelism; a worker that waits for a
 /// nested job steals a whole chunk meanwhile, which delays the chunk it was reading and
 /// stalls the ordered merge (measured: 2-thread dimuon run 1.55 -> 1.07 s without nesting).
-fn map_baskets<'a, T: Sync, R: Send>(
+pub(crate) fn map_baskets<'a, T: Sync, R: Send>(
     items: &'a [T],
     f: impl Fn(&'a T) -> R + Sync + Send,
 ) -> Vec<R> {
