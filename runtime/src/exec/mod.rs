@@ -13,6 +13,7 @@
 
 mod limits;
 mod plan;
+mod prefetch;
 mod source;
 
 use std::collections::BTreeMap;
@@ -102,6 +103,10 @@ pub trait ChunkSource: Sync {
     /// Inputs already left out when the source was opened (`--keep-going`).
     fn unreadable(&self) -> Vec<SkippedRecord> {
         Vec::new()
+    }
+    /// Requests sent to servers for remote inputs so far; `None` when all are local.
+    fn remote_requests(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -332,6 +337,7 @@ pub fn run_source(
         skipped: skipped.clone(),
         entries_skipped,
         non_finite: non_finite.iter().cloned().collect(),
+        remote_requests: source.remote_requests(),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     if cancelled() {

@@ -158,6 +158,9 @@ pub struct RunRecord {
     /// Histograms with NaN or infinite bin contents (written as `null` in
     /// `histograms.json`): the number of such bins, by histogram name.
     pub non_finite: std::collections::BTreeMap<String, u64>,
+    /// Requests sent to servers for remote inputs (absent when every input is local).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_requests: Option<u64>,
 }
 
 /// Input left out of a `--keep-going` run: a whole file (it did not open) or a chunk of it.
