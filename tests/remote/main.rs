@@ -11,6 +11,7 @@
 )]
 
 mod errors;
+mod http;
 mod servers;
 
 use std::path::{Path, PathBuf};
