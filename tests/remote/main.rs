@@ -12,6 +12,7 @@
 
 mod errors;
 mod http;
+mod redirect;
 mod servers;
 
 use std::path::{Path, PathBuf};
