@@ -142,6 +142,10 @@ const COALESCE_GAP: u64 = 32 << 10;
 /// which follow (usually just after) need no round trip of their own.
 const READ_AHEAD: u64 = 256 << 10;
 
+/// Bytes of a file's start and end read at open.
+const OPEN_HEAD: u64 = 64 << 10;
+const OPEN_TAIL: u64 = 512 << 10;
+
 impl RemoteFile {
     /// Opens `url` (errors name it).
     pub(crate) fn open(url: &str) -> Result<RemoteFile, String> {
@@ -154,9 +158,24 @@ impl RemoteFile {
             }
             None => return Err(format!("{url}: not a root:// or http(s):// URL")),
         };
+        // The file's start (header, top directory) and end (keys list, usually the tree's
+        // metadata, written last) in one request: opening then costs one round trip, not
+        // one per object.
+        let len = proto.len();
+        let ends = coalesce(
+            vec![0..len.min(OPEN_HEAD), len.saturating_sub(OPEN_TAIL)..len],
+            COALESCE_GAP,
+        );
+        let blocks = retrying(|| proto.read_ranges(&ends)).map_err(|e| e.message)?;
+        let mut cache = Cache::default();
+        for (r, b) in ends.into_iter().zip(blocks) {
+            if b.len() as u64 == r.end - r.start {
+                cache.read_ahead(r.start, b);
+            }
+        }
         Ok(RemoteFile {
             proto,
-            cache: Mutex::new(Cache::default()),
+            cache: Mutex::new(cache),
         })
     }
 

@@ -361,14 +361,24 @@ impl Conn {
             stream,
             handle: [0; 4],
         };
-        // The handshake and kXR_protocol in one write: one round trip.
-        let mut first = Vec::with_capacity(44);
+        // The handshake, kXR_protocol and kXR_login in one write: one round trip (the
+        // server reads them in order).
+        let mut first = Vec::with_capacity(92);
         for v in [0i32, 0, 0, 4, 2012] {
             first.extend_from_slice(&v.to_be_bytes());
         }
         let mut p = [0u8; 16];
         p[..4].copy_from_slice(&PROTOCOL_VERSION.to_be_bytes());
         first.extend_from_slice(&request(KXR_PROTOCOL, p, &[]));
+        let mut p = [0u8; 16];
+        p[..4].copy_from_slice(&(std::process::id() as i32).to_be_bytes());
+        let user = std::env::var("USER").unwrap_or_else(|_| "ana".into());
+        for (d, s) in p[4..12].iter_mut().zip(user.bytes()) {
+            *d = s;
+        }
+        p[14] = 4; // capver: a protocol 4 client without asynchronous answers
+        let login = request(KXR_LOGIN, p, &[]);
+        first.extend_from_slice(&login);
         c.stream.write_all(&first).map_err(io)?;
         let (status, body) = c.frame(url)?;
         if status != KXR_OK || body.len() != 8 {
@@ -383,14 +393,7 @@ impl Conn {
                 "{url}: the server refused the protocol request"
             ))));
         }
-        let mut p = [0u8; 16];
-        p[..4].copy_from_slice(&(std::process::id() as i32).to_be_bytes());
-        let user = std::env::var("USER").unwrap_or_else(|_| "ana".into());
-        for (d, s) in p[4..12].iter_mut().zip(user.bytes()) {
-            *d = s;
-        }
-        p[14] = 4; // capver: a protocol 4 client without asynchronous answers
-        let login = c.call(url, KXR_LOGIN, p, &[], requests)?;
+        let login = c.answer(url, KXR_LOGIN, &login, requests)?;
         if let Some(sec) = login.get(16..).filter(|s| !s.is_empty()) {
             c.authenticate(url, &String::from_utf8_lossy(sec), requests)?;
         }
@@ -473,16 +476,27 @@ impl Conn {
         body: &[u8],
         requests: &AtomicU64,
     ) -> Result<Vec<u8>, Failure> {
-        let deadline = Instant::now() + timeout();
         let msg = request(id, params, body);
-        'send: loop {
-            // Data requests only: the session's setup is paid once per connection.
-            if id == KXR_READ || id == KXR_READV {
-                requests.fetch_add(1, Ordering::Relaxed);
-            }
-            self.stream
-                .write_all(&msg)
-                .map_err(|e| Failure::Net(NetError::io(url, &e)))?;
+        // Data requests only: the session's setup is paid once per connection.
+        if id == KXR_READ || id == KXR_READV {
+            requests.fetch_add(1, Ordering::Relaxed);
+        }
+        self.stream
+            .write_all(&msg)
+            .map_err(|e| Failure::Net(NetError::io(url, &e)))?;
+        self.answer(url, id, &msg, requests)
+    }
+
+    /// The answer to request `msg` (sent already), which is sent again as `kXR_wait` asks.
+    fn answer(
+        &mut self,
+        url: &str,
+        id: u16,
+        msg: &[u8],
+        requests: &AtomicU64,
+    ) -> Result<Vec<u8>, Failure> {
+        let deadline = Instant::now() + timeout();
+        loop {
             let mut data = Vec::new();
             loop {
                 let (mut status, mut part) = self.frame(url)?;
@@ -518,7 +532,13 @@ impl Conn {
                             ))));
                         }
                         std::thread::sleep(wait);
-                        continue 'send;
+                        if id == KXR_READ || id == KXR_READV {
+                            requests.fetch_add(1, Ordering::Relaxed);
+                        }
+                        self.stream
+                            .write_all(msg)
+                            .map_err(|e| Failure::Net(NetError::io(url, &e)))?;
+                        break;
                     }
                     KXR_REDIRECT => {
                         let port = be_i32(&part, 0).unwrap_or(0);
