@@ -134,6 +134,8 @@ def main():
         local = [os.path.join(args.data, n) for n in names]
         cases = {
             "local": local,
+            "root:// direct": [f"root://localhost:{port}//{n}" for n in names],
+            "http:// direct": [f"http://localhost:{hport}/{n}" for n in names],
             f"root:// +{args.rtt_ms:g} ms RTT": [f"root://localhost:{rport}//{n}" for n in names],
             f"http:// +{args.rtt_ms:g} ms RTT": [f"http://localhost:{hproxy}/{n}" for n in names],
         }

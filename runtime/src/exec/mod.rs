@@ -104,8 +104,9 @@ pub trait ChunkSource: Sync {
     fn unreadable(&self) -> Vec<SkippedRecord> {
         Vec::new()
     }
-    /// Requests sent to servers for remote inputs so far; `None` when all are local.
-    fn remote_requests(&self) -> Option<u64> {
+    /// Requests sent to servers for remote inputs so far, and the bytes received; `None`
+    /// when all are local.
+    fn remote_traffic(&self) -> Option<crate::remote::Traffic> {
         None
     }
 }
@@ -337,7 +338,8 @@ pub fn run_source(
         skipped: skipped.clone(),
         entries_skipped,
         non_finite: non_finite.iter().cloned().collect(),
-        remote_requests: source.remote_requests(),
+        remote_requests: source.remote_traffic().map(|t| t.requests),
+        remote_bytes: source.remote_traffic().map(|t| t.bytes),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     if cancelled() {

@@ -271,10 +271,13 @@ impl ChunkSource for RootSource {
         self.unreadable.clone()
     }
 
-    fn remote_requests(&self) -> Option<u64> {
-        self.files
-            .iter()
-            .any(|(_, t)| t.is_remote())
-            .then(|| self.files.iter().map(|(_, t)| t.requests()).sum())
+    fn remote_traffic(&self) -> Option<crate::remote::Traffic> {
+        self.files.iter().any(|(_, t)| t.is_remote()).then(|| {
+            self.files
+                .iter()
+                .fold(crate::remote::Traffic::default(), |a, (_, t)| {
+                    a + t.traffic()
+                })
+        })
     }
 }

@@ -161,6 +161,9 @@ pub struct RunRecord {
     /// Requests sent to servers for remote inputs (absent when every input is local).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_requests: Option<u64>,
+    /// Bytes received for remote inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_bytes: Option<u64>,
 }
 
 /// Input left out of a `--keep-going` run: a whole file (it did not open) or a chunk of it.

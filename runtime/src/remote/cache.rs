@@ -34,6 +34,14 @@ impl Cache {
             })
     }
 
+    /// Whether one block holds all of `want`.
+    pub(super) fn covers(&self, want: &Range<u64>) -> bool {
+        let inside =
+            |s: u64, len: usize| s <= want.start && want.end <= s.saturating_add(len as u64);
+        self.prefetched.iter().any(|(s, b, _)| inside(*s, b.len()))
+            || self.read_ahead.iter().any(|(s, b)| inside(*s, b.len()))
+    }
+
     pub(super) fn insert(&mut self, start: u64, bytes: Vec<u8>, key: u64) {
         self.prefetched.push((start, bytes, key));
     }
@@ -59,6 +67,7 @@ mod tests {
         let mut c = Cache::default();
         c.insert(100, (0..50).collect(), 7);
         assert_eq!(c.get(&(110..113)), Some(vec![10, 11, 12]));
+        assert!(c.covers(&(100..150)) && !c.covers(&(100..151)));
         assert_eq!(c.get(&(140..151)), None, "runs past the block");
         assert_eq!(c.get(&(90..101)), None, "starts before the block");
         c.forget(7);

@@ -9,12 +9,12 @@
 use std::io::Read as _;
 use std::ops::Range;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ureq::Agent;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
 
-use super::{NetError, Protocol, timeout};
+use super::{Counters, NetError, Protocol, Traffic, timeout};
 
 /// Ranges per multipart request: request headers stay short (servers cap them at 8 KiB).
 const RANGES_PER_REQUEST: usize = 200;
@@ -32,7 +32,7 @@ pub(crate) struct File {
     token: Option<String>,
     len: u64,
     multipart: AtomicBool,
-    requests: AtomicU64,
+    counters: Counters,
 }
 
 impl File {
@@ -58,7 +58,7 @@ impl File {
             token: bearer_token()?,
             len: 0,
             multipart: AtomicBool::new(true),
-            requests: AtomicU64::new(0),
+            counters: Counters::default(),
         };
         // One byte tells the length (Content-Range), and follows the redirects once.
         let (_, total) = f.get(std::slice::from_ref(&(0..1)))?;
@@ -84,14 +84,17 @@ impl File {
             .map(|r| format!("{}-{}", r.start, r.end.saturating_sub(1)))
             .collect();
         let target = self.target();
+        // Names as RFC 9110 spells them: XrdHttp before 5.7 ignores `range` in lower case
+        // (xrootd/xrootd#2259) and sends the whole file.
+        let range = format!("bytes={}", spec.join(","));
         let mut req = self
             .agent
             .get(&target)
-            .header("Range", format!("bytes={}", spec.join(",")));
+            .header_raw("Range", range.as_bytes());
         if let Some(t) = &self.token {
-            req = req.header("Authorization", format!("Bearer {t}"));
+            req = req.header_raw("Authorization", format!("Bearer {t}").as_bytes());
         }
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.counters.request();
         let url = &self.url;
         let resp = req.call().map_err(|e| request_error(url, &e))?;
         let final_uri = ureq::ResponseExt::get_uri(&resp).to_string();
@@ -115,6 +118,7 @@ impl File {
             .take(MAX_WHOLE.saturating_add(1 << 20))
             .read_to_end(&mut body)
             .map_err(|e| NetError::io(&format!("{url}: reading the response"), &e))?;
+        self.counters.received(body.len());
         match status {
             206 => {}
             200 => return whole(url, body, ranges),
@@ -172,8 +176,8 @@ impl Protocol for File {
         self.len
     }
 
-    fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+    fn traffic(&self) -> Traffic {
+        self.counters.get()
     }
 
     fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Vec<u8>>, NetError> {

@@ -80,6 +80,49 @@ impl NetError {
     }
 }
 
+/// Data requests sent and bytes received.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub requests: u64,
+    pub bytes: u64,
+}
+
+impl std::ops::Add for Traffic {
+    type Output = Traffic;
+    fn add(self, o: Traffic) -> Traffic {
+        Traffic {
+            requests: self.requests + o.requests,
+            bytes: self.bytes + o.bytes,
+        }
+    }
+}
+
+/// Counters behind [`Traffic`], shared by a protocol's threads.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    requests: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn request(&self) {
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn received(&self, n: usize) {
+        self.bytes
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn get(&self) -> Traffic {
+        Traffic {
+            requests: self.requests.load(std::sync::atomic::Ordering::Relaxed),
+            bytes: self.bytes.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
 /// What a protocol provides: the file's length and its bytes, several ranges per request
 /// where the protocol can.
 pub(crate) trait Protocol: Send + Sync + std::fmt::Debug {
@@ -87,8 +130,9 @@ pub(crate) trait Protocol: Send + Sync + std::fmt::Debug {
     /// The bytes of every range, in order (ranges lie inside the file, are sorted and do
     /// not overlap).
     fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Vec<u8>>, NetError>;
-    /// Data requests sent so far (for the requests-per-chunk figure; not the session's setup).
-    fn requests(&self) -> u64;
+    /// Data requests sent so far (not the session's setup) and the bytes they brought, for
+    /// the figures in `run.json`.
+    fn traffic(&self) -> Traffic;
 }
 
 /// How long any network wait may take: `ANA_NET_TIMEOUT` seconds, else 60.
@@ -183,8 +227,8 @@ impl RemoteFile {
         self.proto.len()
     }
 
-    pub(crate) fn requests(&self) -> u64 {
-        self.proto.requests()
+    pub(crate) fn traffic(&self) -> Traffic {
+        self.proto.traffic()
     }
 
     /// `n` bytes at `offset` (inside the file): from the blocks prefetched or read ahead,
@@ -233,7 +277,11 @@ impl RemoteFile {
     /// Fetches `ranges` (neighbours coalesced) in as few requests as the protocol allows
     /// and keeps them for reads until [`RemoteFile::forget`]`(key)`.
     pub(crate) fn prefetch(&self, ranges: Vec<Range<u64>>, key: u64) -> Result<(), String> {
-        let merged = coalesce(ranges, COALESCE_GAP);
+        let mut merged = coalesce(ranges, COALESCE_GAP);
+        // What the open's read of the file's ends already holds (all of a small file).
+        if let Ok(c) = self.cache.lock() {
+            merged.retain(|r| !c.covers(r));
+        }
         if merged.is_empty() {
             return Ok(());
         }

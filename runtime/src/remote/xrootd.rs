@@ -12,10 +12,9 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::ops::Range;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{NetError, Protocol, timeout};
+use super::{Counters, NetError, Protocol, Traffic, timeout};
 
 const KXR_AUTH: u16 = 3000;
 const KXR_CLOSE: u16 = 3003;
@@ -70,7 +69,7 @@ pub(crate) struct File {
     endpoint: Mutex<Endpoint>,
     idle: Mutex<Vec<Conn>>,
     len: u64,
-    requests: AtomicU64,
+    counters: Counters,
 }
 
 /// A connection with the file open on it.
@@ -126,7 +125,7 @@ impl File {
             }),
             idle: Mutex::new(Vec::new()),
             len: 0,
-            requests: AtomicU64::new(0),
+            counters: Counters::default(),
         };
         let (conn, len) = f.connect()?;
         let f = File { len, ..f };
@@ -145,7 +144,7 @@ impl File {
     fn connect(&self) -> Result<(Conn, u64), NetError> {
         let mut at = self.endpoint()?;
         for _ in 0..=MAX_REDIRECTS {
-            match Conn::open(&self.url, &at, &self.path, &self.requests) {
+            match Conn::open(&self.url, &at, &self.path, &self.counters) {
                 Ok(x) => {
                     if let Ok(mut e) = self.endpoint.lock() {
                         *e = at;
@@ -208,7 +207,7 @@ impl File {
                 p[..4].copy_from_slice(&c.handle);
                 p[4..12].copy_from_slice(&at.to_be_bytes());
                 p[12..16].copy_from_slice(&(n as u32).to_be_bytes());
-                c.call(&self.url, KXR_READ, p, &[], &self.requests)
+                c.call(&self.url, KXR_READ, p, &[], &self.counters)
             })?;
             if got.len() as u64 != n {
                 return Err(NetError::transient(format!(
@@ -234,7 +233,7 @@ impl File {
                 list.extend_from_slice(&len.to_be_bytes());
                 list.extend_from_slice(&offset.to_be_bytes());
             }
-            c.call(&self.url, KXR_READV, [0; 16], &list, &self.requests)
+            c.call(&self.url, KXR_READV, [0; 16], &list, &self.counters)
         })?;
         // The answer: per element a 16-byte header (handle, length, offset) and the bytes.
         let total: u64 = elements.iter().map(|(_, n)| u64::from(*n)).sum();
@@ -278,8 +277,8 @@ impl Protocol for File {
         self.len
     }
 
-    fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
+    fn traffic(&self) -> Traffic {
+        self.counters.get()
     }
 
     fn read_ranges(&self, ranges: &[Range<u64>]) -> Result<Vec<Vec<u8>>, NetError> {
@@ -324,7 +323,7 @@ impl Conn {
         url: &str,
         at: &Endpoint,
         path: &str,
-        requests: &AtomicU64,
+        requests: &Counters,
     ) -> Result<(Conn, u64), Failure> {
         let addrs = (at.host.as_str(), at.port).to_socket_addrs().map_err(|e| {
             Failure::Net(NetError::fatal(format!(
@@ -431,7 +430,7 @@ impl Conn {
 
     /// Answers the login's security requirements (`&P=unix,...&P=gsi,...`) with a protocol
     /// this client has; an error lists what the server wanted.
-    fn authenticate(&mut self, url: &str, sec: &str, requests: &AtomicU64) -> Result<(), Failure> {
+    fn authenticate(&mut self, url: &str, sec: &str, requests: &Counters) -> Result<(), Failure> {
         let offered: Vec<&str> = sec
             .split("&P=")
             .skip(1)
@@ -474,12 +473,12 @@ impl Conn {
         id: u16,
         params: [u8; 16],
         body: &[u8],
-        requests: &AtomicU64,
+        requests: &Counters,
     ) -> Result<Vec<u8>, Failure> {
         let msg = request(id, params, body);
         // Data requests only: the session's setup is paid once per connection.
         if id == KXR_READ || id == KXR_READV {
-            requests.fetch_add(1, Ordering::Relaxed);
+            requests.request();
         }
         self.stream
             .write_all(&msg)
@@ -493,7 +492,7 @@ impl Conn {
         url: &str,
         id: u16,
         msg: &[u8],
-        requests: &AtomicU64,
+        requests: &Counters,
     ) -> Result<Vec<u8>, Failure> {
         let deadline = Instant::now() + timeout();
         loop {
@@ -518,6 +517,7 @@ impl Conn {
                 match status {
                     KXR_OK => {
                         data.extend_from_slice(&part);
+                        requests.received(data.len());
                         return Ok(data);
                     }
                     KXR_OKSOFAR => data.extend_from_slice(&part),
@@ -533,7 +533,7 @@ impl Conn {
                         }
                         std::thread::sleep(wait);
                         if id == KXR_READ || id == KXR_READV {
-                            requests.fetch_add(1, Ordering::Relaxed);
+                            requests.request();
                         }
                         self.stream
                             .write_all(msg)

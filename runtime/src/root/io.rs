@@ -137,11 +137,11 @@ impl Source {
         }
     }
 
-    /// Requests sent to the server so far (0 for local files).
-    pub(crate) fn requests(&self) -> u64 {
+    /// Requests sent to the server so far and the bytes received (none for local files).
+    pub(crate) fn traffic(&self) -> crate::remote::Traffic {
         match self {
-            Source::Remote(r) => r.requests(),
-            _ => 0,
+            Source::Remote(r) => r.traffic(),
+            _ => crate::remote::Traffic::default(),
         }
     }
 

@@ -225,9 +225,9 @@ impl Tree {
         self.inner.src.forget(key);
     }
 
-    /// Requests sent for this file so far (0 for a local file).
-    pub fn requests(&self) -> u64 {
-        self.inner.src.requests()
+    /// Data requests sent for this file so far and the bytes received (none for a local file).
+    pub fn traffic(&self) -> crate::remote::Traffic {
+        self.inner.src.traffic()
     }
 
     /// The branch named `name` and its layout.
