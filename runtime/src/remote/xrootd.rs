@@ -4,9 +4,11 @@
 //! size, `kXR_read`, `kXR_readv`, `kXR_close`; redirects (`kXR_redirect`, followed at open
 //! and remembered), `kXR_wait` and `kXR_waitresp`/`kXR_attn` answers.
 //!
-//! One request at a time per connection: parallel reads take connections from a pool, each
-//! with the file open (a connection costs three round trips once; multiplexing stream ids
-//! would save those at the price of a reader thread per connection).
+//! One request at a time per connection: parallel reads take connections (sessions) from a
+//! pool shared by all files of a server, each file opened on a session when first read
+//! there (a session costs two round trips once, a file's open one; multiplexing stream ids
+//! would save more at the price of a reader thread per connection). Files stay open on
+//! their sessions until the process ends or the session fails.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -67,16 +69,36 @@ pub(crate) struct File {
     url: String,
     path: String,
     endpoint: Mutex<Endpoint>,
-    idle: Mutex<Vec<Conn>>,
     len: u64,
     counters: Counters,
 }
 
-/// A connection with the file open on it.
+/// A logged-in connection (a session) to `key` (host:port) and the files open on it: path
+/// (with the redirect's opaque data), handle, size.
 #[derive(Debug)]
 struct Conn {
     stream: TcpStream,
-    handle: [u8; 4],
+    key: String,
+    files: Vec<(String, [u8; 4], u64)>,
+}
+
+/// Idle sessions, for every file of their server.
+static SESSIONS: Mutex<Vec<Conn>> = Mutex::new(Vec::new());
+
+impl Endpoint {
+    fn key(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+
+    /// `path` as opened here: with the redirect's opaque data.
+    fn target(&self, path: &str) -> String {
+        let mut target = path.to_string();
+        if let Some(o) = &self.opaque {
+            target.push(if target.contains('?') { '&' } else { '?' });
+            target.push_str(o);
+        }
+        target
+    }
 }
 
 /// How a request ended, short of data.
@@ -123,14 +145,12 @@ impl File {
                 port,
                 opaque: None,
             }),
-            idle: Mutex::new(Vec::new()),
             len: 0,
             counters: Counters::default(),
         };
-        let (conn, len) = f.connect()?;
-        let f = File { len, ..f };
-        f.put(conn);
-        Ok(f)
+        let (conn, _, len) = f.take()?;
+        put(conn);
+        Ok(File { len, ..f })
     }
 
     fn endpoint(&self) -> Result<Endpoint, NetError> {
@@ -140,19 +160,51 @@ impl File {
             .map_err(|_| NetError::fatal("poisoned endpoint"))
     }
 
-    /// A new connection with the file open, following redirects; and the file's size.
-    fn connect(&self) -> Result<(Conn, u64), NetError> {
+    /// A session with the file open, following redirects: an idle one of the server's,
+    /// else a new one; with the file's handle and size.
+    fn take(&self) -> Result<(Conn, [u8; 4], u64), NetError> {
         let mut at = self.endpoint()?;
         for _ in 0..=MAX_REDIRECTS {
-            match Conn::open(&self.url, &at, &self.path, &self.counters) {
-                Ok(x) => {
+            let key = at.key();
+            let idle = SESSIONS.lock().ok().and_then(|mut v| {
+                let i = v.iter().position(|c| c.key == key)?;
+                Some(v.swap_remove(i))
+            });
+            let mut c = match idle {
+                Some(c) => c,
+                None => match Conn::connect(&self.url, &at, &self.counters) {
+                    Ok(c) => c,
+                    Err(Failure::Redirect(to)) => {
+                        at = to;
+                        continue;
+                    }
+                    Err(Failure::Net(e)) => return Err(e),
+                },
+            };
+            let target = at.target(&self.path);
+            if let Some((_, h, size)) = c.files.iter().find(|(p, _, _)| *p == target) {
+                let (h, size) = (*h, *size);
+                return Ok((c, h, size));
+            }
+            match c.open_file(&self.url, &target, &self.counters) {
+                Ok((h, size)) => {
+                    c.files.push((target, h, size));
                     if let Ok(mut e) = self.endpoint.lock() {
                         *e = at;
                     }
-                    return Ok(x);
+                    return Ok((c, h, size));
                 }
-                Err(Failure::Redirect(to)) => at = to,
-                Err(Failure::Net(e)) => return Err(e),
+                Err(Failure::Redirect(to)) => {
+                    put(c);
+                    at = to;
+                }
+                Err(Failure::Net(e)) => {
+                    // A definite answer (no such file) leaves the session usable.
+                    if !e.retry {
+                        put(c);
+                    }
+                    return Err(e);
+                }
             }
         }
         Err(NetError::fatal(format!(
@@ -161,26 +213,16 @@ impl File {
         )))
     }
 
-    fn take(&self) -> Result<Conn, NetError> {
-        if let Some(c) = self.idle.lock().ok().and_then(|mut v| v.pop()) {
-            return Ok(c);
-        }
-        self.connect().map(|(c, _)| c)
-    }
-
-    fn put(&self, c: Conn) {
-        if let Ok(mut v) = self.idle.lock() {
-            v.push(c);
-        }
-    }
-
     /// `f` on a pooled connection, which goes back to the pool only if `f` succeeded (a
     /// failed one may hold half a response).
-    fn with_conn<T>(&self, f: impl FnOnce(&mut Conn) -> Result<T, Failure>) -> Result<T, NetError> {
-        let mut c = self.take()?;
-        match f(&mut c) {
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Conn, [u8; 4]) -> Result<T, Failure>,
+    ) -> Result<T, NetError> {
+        let (mut c, handle, _) = self.take()?;
+        match f(&mut c, handle) {
             Ok(x) => {
-                self.put(c);
+                put(c);
                 Ok(x)
             }
             Err(Failure::Net(e)) => Err(e),
@@ -203,8 +245,8 @@ impl File {
         while at < r.end {
             let n = (r.end - at).min(READ_MAX);
             let mut p = [0u8; 16];
-            let got = self.with_conn(|c| {
-                p[..4].copy_from_slice(&c.handle);
+            let got = self.with_conn(|c, handle| {
+                p[..4].copy_from_slice(&handle);
                 p[4..12].copy_from_slice(&at.to_be_bytes());
                 p[12..16].copy_from_slice(&(n as u32).to_be_bytes());
                 c.call(&self.url, KXR_READ, p, &[], &self.counters)
@@ -226,10 +268,10 @@ impl File {
 
     /// One `kXR_readv` of `elements` (each at most [`READV_ELEMENT`] bytes).
     fn readv(&self, elements: &[(u64, u32)]) -> Result<Vec<u8>, NetError> {
-        let body = self.with_conn(|c| {
+        let body = self.with_conn(|c, handle| {
             let mut list = Vec::with_capacity(elements.len() * 16);
             for (offset, len) in elements {
-                list.extend_from_slice(&c.handle);
+                list.extend_from_slice(&handle);
                 list.extend_from_slice(&len.to_be_bytes());
                 list.extend_from_slice(&offset.to_be_bytes());
             }
@@ -313,18 +355,20 @@ impl Protocol for File {
     }
 }
 
+/// Gives an idle session back to the pool.
+fn put(c: Conn) {
+    if let Ok(mut v) = SESSIONS.lock() {
+        v.push(c);
+    }
+}
+
 fn io_err(url: &str, at: &Endpoint, e: &std::io::Error) -> Failure {
     Failure::Net(NetError::io(&format!("{url} ({}:{})", at.host, at.port), e))
 }
 
 impl Conn {
-    /// Connects, logs in, authenticates if asked and opens `path` for reading.
-    fn open(
-        url: &str,
-        at: &Endpoint,
-        path: &str,
-        requests: &Counters,
-    ) -> Result<(Conn, u64), Failure> {
+    /// Connects, logs in and authenticates if asked.
+    fn connect(url: &str, at: &Endpoint, requests: &Counters) -> Result<Conn, Failure> {
         let addrs = (at.host.as_str(), at.port).to_socket_addrs().map_err(|e| {
             Failure::Net(NetError::fatal(format!(
                 "{url}: unknown host {} ({e})",
@@ -358,7 +402,8 @@ impl Conn {
         stream.set_nodelay(true).map_err(io)?;
         let mut c = Conn {
             stream,
-            handle: [0; 4],
+            key: at.key(),
+            files: Vec::new(),
         };
         // The handshake, kXR_protocol and kXR_login in one write: one round trip (the
         // server reads them in order).
@@ -396,15 +441,20 @@ impl Conn {
         if let Some(sec) = login.get(16..).filter(|s| !s.is_empty()) {
             c.authenticate(url, &String::from_utf8_lossy(sec), requests)?;
         }
+        Ok(c)
+    }
+
+    /// Opens `target` for reading: its handle and size.
+    fn open_file(
+        &mut self,
+        url: &str,
+        target: &str,
+        requests: &Counters,
+    ) -> Result<([u8; 4], u64), Failure> {
         let mut p = [0u8; 16];
         p[2..4].copy_from_slice(&(OPEN_READ | OPEN_RETSTAT).to_be_bytes());
-        let mut target = path.to_string();
-        if let Some(o) = &at.opaque {
-            target.push(if target.contains('?') { '&' } else { '?' });
-            target.push_str(o);
-        }
-        let open = c.call(url, KXR_OPEN, p, target.as_bytes(), requests)?;
-        c.handle = open
+        let open = self.call(url, KXR_OPEN, p, target.as_bytes(), requests)?;
+        let handle = open
             .get(..4)
             .and_then(|h| h.try_into().ok())
             .ok_or_else(|| {
@@ -425,7 +475,7 @@ impl Conn {
                     "{url}: the server did not say the file's size"
                 )))
             })?;
-        Ok((c, size))
+        Ok((handle, size))
     }
 
     /// Answers the login's security requirements (`&P=unix,...&P=gsi,...`) with a protocol
@@ -614,15 +664,18 @@ impl Conn {
 }
 
 impl Drop for Conn {
-    /// Closes the file; the server closes it anyway when the connection goes, so no more
-    /// than a short wait for the answer.
+    /// Closes the files; the server closes them anyway when the connection goes, so no more
+    /// than a short wait for the answers.
     fn drop(&mut self) {
         let _ = self
             .stream
             .set_read_timeout(Some(Duration::from_millis(100)));
-        let mut p = [0u8; 16];
-        p[..4].copy_from_slice(&self.handle);
-        if self.stream.write_all(&request(KXR_CLOSE, p, &[])).is_ok() {
+        for (_, handle, _) in &self.files {
+            let mut p = [0u8; 16];
+            p[..4].copy_from_slice(handle);
+            if self.stream.write_all(&request(KXR_CLOSE, p, &[])).is_err() {
+                return;
+            }
             let mut h = [0u8; 8];
             let _ = self.stream.read_exact(&mut h);
         }
