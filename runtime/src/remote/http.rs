@@ -28,6 +28,7 @@ pub(crate) struct File {
     /// The URL given (for messages) and the one requests go to (after redirects).
     url: String,
     target: Mutex<String>,
+    /// The process's agent: its connections serve every file of a server.
     agent: Agent,
     token: Option<String>,
     len: u64,
@@ -37,20 +38,7 @@ pub(crate) struct File {
 
 impl File {
     pub(crate) fn open(url: &str) -> Result<File, NetError> {
-        let mut tls = TlsConfig::builder();
-        if let Some(certs) = ca_certificates()? {
-            tls = tls.root_certs(RootCerts::new_with_certs(&certs));
-        }
-        let agent: Agent = Agent::config_builder()
-            .http_status_as_error(false)
-            .max_redirects(10)
-            .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
-            .timeout_connect(Some(timeout()))
-            .timeout_recv_response(Some(timeout()))
-            .timeout_per_read(Some(timeout()))
-            .tls_config(tls.build())
-            .build()
-            .into();
+        let agent = agent()?;
         let mut f = File {
             url: url.to_string(),
             target: Mutex::new(url.to_string()),
@@ -217,6 +205,31 @@ impl Protocol for File {
 
 /// The parts of an answer: (first byte, bytes).
 type Parts = Vec<(u64, Vec<u8>)>;
+
+/// The one agent (connection pool) of the process, made on first use.
+fn agent() -> Result<Agent, NetError> {
+    static AGENT: std::sync::OnceLock<Result<Agent, NetError>> = std::sync::OnceLock::new();
+    AGENT
+        .get_or_init(|| {
+            let mut tls = TlsConfig::builder();
+            if let Some(certs) = ca_certificates()? {
+                tls = tls.root_certs(RootCerts::new_with_certs(&certs));
+            }
+            Ok(Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(10)
+                .redirect_auth_headers(ureq::config::RedirectAuthHeaders::SameHost)
+                // Prefetch threads and files read at once each hold a connection.
+                .max_idle_connections_per_host(32)
+                .timeout_connect(Some(timeout()))
+                .timeout_recv_response(Some(timeout()))
+                .timeout_per_read(Some(timeout()))
+                .tls_config(tls.build())
+                .build()
+                .into())
+        })
+        .clone()
+}
 
 const NOT_ALL: &str = "does not hold the requested bytes";
 
