@@ -18,7 +18,7 @@ pub enum ScriptInput {
     None,
 }
 
-/// The files a script reads: `given` (paths or glob patterns, in order), else the script's
+/// The files a script reads: `given` (paths, glob patterns, URLs or `@list` files, in order), else the script's
 /// `input`, relative to the script's folder. A given path that does not exist is a usage
 /// error.
 pub fn script_input(script: &Path, source: &str, given: &[String]) -> Result<ScriptInput, Failure> {
@@ -26,6 +26,9 @@ pub fn script_input(script: &Path, source: &str, given: &[String]) -> Result<Scr
         let Some(input) = ana_compiler::declared_input(source) else {
             return Ok(ScriptInput::None);
         };
+        if ana_runtime::remote::is_url(&input) {
+            return Ok(ScriptInput::Files(vec![PathBuf::from(input)]));
+        }
         let path = script.parent().unwrap_or(Path::new("")).join(input);
         return Ok(match unusable(&path) {
             Some(why) => ScriptInput::DeclaredMissing(format!(
@@ -37,35 +40,80 @@ pub fn script_input(script: &Path, source: &str, given: &[String]) -> Result<Scr
     }
     let mut files = Vec::new();
     for pattern in given {
-        if !pattern.contains(['*', '?', '[']) {
-            let path = PathBuf::from(pattern);
-            if let Some(why) = unusable(&path) {
-                return Err(Failure::Usage(miette::miette!(
-                    help = "check the path; glob patterns such as 'data/*.root' are expanded",
-                    "input file {pattern}{why}"
-                )));
-            }
-            files.push(path);
-            continue;
-        }
-        let paths = glob::glob(pattern).map_err(|e| {
-            Failure::Usage(miette::miette!(
-                help = "quote patterns so that ana, not the shell, expands them",
-                "bad glob pattern {pattern:?}: {e}"
-            ))
-        })?;
-        let before = files.len();
-        for p in paths {
-            files.push(p.map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?);
-        }
-        if files.len() == before {
-            return Err(Failure::Usage(miette::miette!(
-                help = "check the pattern and the current directory",
-                "no files match {pattern:?}"
-            )));
+        match pattern.strip_prefix('@') {
+            Some(list) => files.extend(list_file(Path::new(list))?),
+            None => resolve(pattern, Path::new(""), &mut files)?,
         }
     }
     Ok(ScriptInput::Files(files))
+}
+
+/// One input argument into `files`: a `root://` or `http(s)://` URL as it is (opened when
+/// read), a glob pattern expanded (local files only), else a path that must exist. `base`:
+/// the folder relative paths start from.
+fn resolve(pattern: &str, base: &Path, files: &mut Vec<PathBuf>) -> Result<(), Failure> {
+    if ana_runtime::remote::is_url(pattern) {
+        files.push(PathBuf::from(pattern));
+        return Ok(());
+    }
+    let path = base.join(pattern);
+    if !pattern.contains(['*', '?', '[']) {
+        if let Some(why) = unusable(&path) {
+            return Err(Failure::Usage(miette::miette!(
+                help = "check the path; glob patterns such as 'data/*.root' are expanded, \
+                        root:// and https:// URLs are read remotely",
+                "input file {}{why}",
+                path.display()
+            )));
+        }
+        files.push(path);
+        return Ok(());
+    }
+    let pattern = path.display().to_string();
+    let paths = glob::glob(&pattern).map_err(|e| {
+        Failure::Usage(miette::miette!(
+            help = "quote patterns so that ana, not the shell, expands them",
+            "bad glob pattern {pattern:?}: {e}"
+        ))
+    })?;
+    let before = files.len();
+    for p in paths {
+        files.push(p.map_err(|e| Failure::Error(Some(miette::miette!("{e}"))))?);
+    }
+    if files.len() == before {
+        return Err(Failure::Usage(miette::miette!(
+            help = "check the pattern and the current directory",
+            "no files match {pattern:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// The inputs a list file (`@files.txt`) names, one path, pattern or URL per line (blank
+/// lines and `#` comments skipped; relative paths from the list's folder).
+fn list_file(list: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let text = std::fs::read_to_string(list).map_err(|e| {
+        Failure::Usage(miette::miette!(
+            help = "@FILE names a text file with one input path or URL per line",
+            "input list {}: {e}",
+            list.display()
+        ))
+    })?;
+    let base = list.parent().unwrap_or(Path::new(""));
+    let mut files = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if !line.is_empty() && !line.starts_with('#') {
+            resolve(line, base, &mut files)?;
+        }
+    }
+    if files.is_empty() {
+        return Err(Failure::Usage(miette::miette!(
+            help = "@FILE names a text file with one input path or URL per line",
+            "input list {} names no inputs",
+            list.display()
+        )));
+    }
+    Ok(files)
 }
 
 /// The schema `ana check` and `ana graph` compile against: the tree of `--input`, else of the

@@ -39,7 +39,8 @@ fn usage(msg: String, help: &str) -> Failure {
 pub fn main(args: Args) -> Result<(), Failure> {
     // A missing file or a broken link is named here; something that is there but not a file
     // (a FIFO, a device, a folder) is named by kind when opened.
-    if let Some(why) = crate::input::unusable(&args.file) {
+    let remote = ana_runtime::remote::is_url(&args.file.display().to_string());
+    if let Some(why) = crate::input::unusable(&args.file).filter(|_| !remote) {
         return Err(usage(
             format!("{}{why}", args.file.display()),
             "give the path of a ROOT file",

@@ -30,7 +30,8 @@ pub enum EngineArg {
 pub struct Args {
     /// The .ana script.
     pub script: PathBuf,
-    /// Input ROOT files or glob patterns; default: the script's `input`.
+    /// Input ROOT files: paths, glob patterns, root:// or https:// URLs, @LIST (a file
+    /// naming one input per line); default: the script's `input`.
     pub files: Vec<String>,
     /// Output directory: created, or replaced as a whole when the run succeeds if it is empty
     /// or an earlier ana output (never a folder holding inputs, the current folder or $HOME);

@@ -13,6 +13,7 @@
 
 mod limits;
 mod plan;
+mod prefetch;
 mod source;
 
 use std::collections::BTreeMap;
@@ -102,6 +103,11 @@ pub trait ChunkSource: Sync {
     /// Inputs already left out when the source was opened (`--keep-going`).
     fn unreadable(&self) -> Vec<SkippedRecord> {
         Vec::new()
+    }
+    /// Requests sent to servers for remote inputs so far, and the bytes received; `None`
+    /// when all are local.
+    fn remote_traffic(&self) -> Option<crate::remote::Traffic> {
+        None
     }
 }
 
@@ -341,6 +347,8 @@ pub fn run_source(
         entries_skipped,
         non_finite: non_finite.iter().cloned().collect(),
         missing_fills: missing.iter().cloned().collect(),
+        remote_requests: source.remote_traffic().map(|t| t.requests),
+        remote_bytes: source.remote_traffic().map(|t| t.bytes),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     if cancelled() {

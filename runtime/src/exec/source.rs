@@ -8,12 +8,14 @@
 
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use ana_compiler::abi::InputColumn;
 use ana_compiler::graph::Graph;
 use rayon::prelude::*;
 
 use super::plan::{Chunk, limit, split_ranges};
+use super::prefetch::{Prefetch, open_remote};
 use super::{ChunkSource, DEFAULT_CHUNK_BYTES, RunError};
 use crate::output::SkippedRecord;
 use crate::root::{RootError, RootFile, SharedOffsets, Tree};
@@ -29,6 +31,8 @@ pub struct RootSource {
     /// then decompressed once per chunk that cuts them), with the file.
     cut_clusters: Option<(u64, String)>,
     chunk_entries: Option<u64>,
+    /// Remote files' baskets, fetched some chunks ahead (`None`: every file is local).
+    prefetch: Option<Arc<Prefetch>>,
 }
 
 /// How to cut the input into chunks.
@@ -70,16 +74,18 @@ impl RootSource {
         let mut chunks = Vec::new();
         let mut unreadable = Vec::new();
         let mut cut_clusters: Option<(u64, String)> = None;
+        // Remote files are opened in parallel: each costs round trips, not CPU.
+        let mut remote = open_remote(paths, tree, opened.as_ref().map(|(i, _)| *i));
         for (i, path) in paths.iter().enumerate() {
             let reused = match opened.take() {
-                Some((k, t)) if k == i && t.name() == tree => Some(t),
+                Some((k, t)) if k == i && t.name() == tree => Some(Ok(t)),
                 other => {
                     opened = other;
-                    None
+                    remote.get_mut(i).and_then(Option::take)
                 }
             };
             let read = match reused {
-                Some(t) => Ok(t),
+                Some(t) => t,
                 None => RootFile::open(path).and_then(|f| f.tree(tree)),
             }
             .and_then(|t| {
@@ -107,10 +113,16 @@ impl RootSource {
             chunks.extend(ranges.into_iter().map(|entries| Chunk { file, entries }));
             files.push((path.display().to_string(), t));
         }
+        let chunks = limit(chunks, plan.max_entries);
+        let prefetch = files
+            .iter()
+            .any(|(_, t)| t.is_remote())
+            .then(|| Arc::new(Prefetch::new(chunks.len())));
         Ok(RootSource {
             files,
             branches,
-            chunks: limit(chunks, plan.max_entries),
+            chunks,
+            prefetch,
             tree: tree.to_string(),
             unreadable,
             cut_clusters,
@@ -187,6 +199,30 @@ impl RootSource {
     }
 }
 
+impl RootSource {
+    pub(super) fn chunks_ref(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    pub(super) fn branch_names(&self) -> Vec<&str> {
+        self.branches.iter().map(String::as_str).collect()
+    }
+
+    pub(super) fn tree_of(&self, chunk: &Chunk) -> Result<&Tree, RunError> {
+        self.files
+            .get(chunk.file)
+            .map(|(_, t)| t)
+            .ok_or_else(|| RunError::Input(format!("no input file number {}", chunk.file)))
+    }
+
+    /// The chunk's place in the plan (chunks are in file and entry order).
+    pub(super) fn index_of(&self, chunk: &Chunk) -> Result<usize, RunError> {
+        self.chunks
+            .binary_search_by(|c| (c.file, c.entries.start).cmp(&(chunk.file, chunk.entries.start)))
+            .map_err(|_| RunError::Input(format!("a chunk outside the plan: {chunk:?}")))
+    }
+}
+
 impl ChunkSource for RootSource {
     fn chunks(&self) -> &[Chunk] {
         &self.chunks
@@ -197,6 +233,10 @@ impl ChunkSource for RootSource {
             .files
             .get(chunk.file)
             .ok_or_else(|| RunError::Input(format!("no input file number {}", chunk.file)))?;
+        let _fetched = match &self.prefetch {
+            Some(p) => Some(p.wait(self, chunk)?),
+            None => None,
+        };
         let read = |b: &String, shared: &mut SharedOffsets| {
             tree.read_column_shared(b, chunk.entries.clone(), shared)
                 .map_err(|e| RunError::Input(e.to_string()))
@@ -229,5 +269,15 @@ impl ChunkSource for RootSource {
 
     fn unreadable(&self) -> Vec<SkippedRecord> {
         self.unreadable.clone()
+    }
+
+    fn remote_traffic(&self) -> Option<crate::remote::Traffic> {
+        self.files.iter().any(|(_, t)| t.is_remote()).then(|| {
+            self.files
+                .iter()
+                .fold(crate::remote::Traffic::default(), |a, (_, t)| {
+                    a + t.traffic()
+                })
+        })
     }
 }

@@ -136,6 +136,12 @@ pub struct RunRecord {
     /// Per histogram, the fills skipped because a value was missing (an empty collection's
     /// `first`, an index out of range): every histogram, 0 included.
     pub missing_fills: std::collections::BTreeMap<String, u64>,
+    /// Requests sent to servers for remote inputs (absent when every input is local).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_requests: Option<u64>,
+    /// Bytes received for remote inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_bytes: Option<u64>,
 }
 
 /// Input left out of a `--keep-going` run: a whole file (it did not open) or a chunk of it.

@@ -1,5 +1,5 @@
-//! Bytes in: the file (positioned reads, no shared cursor, so `Send + Sync`) and a bounded
-//! big-endian cursor over a buffer. Every read is checked against the buffer or file length,
+//! Bytes in: the file (positioned reads, no shared cursor, so `Send + Sync`; local, in memory
+//! or remote, see `crate::remote`) and a bounded big-endian cursor over a buffer. Every read is checked against the buffer or file length,
 //! so a length read from the file can never index out of bounds or size an allocation past
 //! the bytes that exist.
 
@@ -78,7 +78,9 @@ const MIN_MAPPED: u64 = 1 << 20;
 const FAULT_AROUND: usize = 64 << 10;
 
 /// The file, mapped into memory (baskets are decompressed straight from the page cache);
-/// or read with `pread` where it cannot be mapped; or its bytes in memory (fuzzing, tests).
+/// or read with `pread` where it cannot be mapped; or its bytes in memory (fuzzing, tests);
+/// or a remote file (`root://`, `http(s)://`), whose reads are served from the blocks
+/// prefetched for the chunk being read (see [`Source::prefetch`]) or fetched.
 #[derive(Debug)]
 pub(crate) enum Source {
     /// `_watch` reports SIGBUS in the map as an unreadable file; dropped before the map.
@@ -91,6 +93,7 @@ pub(crate) enum Source {
         len: u64,
     },
     Memory(Vec<u8>),
+    Remote(crate::remote::RemoteFile),
 }
 
 impl Source {
@@ -115,6 +118,30 @@ impl Source {
             Source::Mapped { map, .. } => map.len() as u64,
             Source::File { len, .. } => *len,
             Source::Memory(bytes) => bytes.len() as u64,
+            Source::Remote(r) => r.len(),
+        }
+    }
+
+    /// Fetches `ranges` ahead of the reads that need them, kept under `key` until
+    /// [`Source::forget`]; nothing to do for local files.
+    pub(crate) fn prefetch(&self, ranges: Vec<std::ops::Range<u64>>, key: u64) -> Res<()> {
+        match self {
+            Source::Remote(r) => r.prefetch(ranges, key).map_err(Bad),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn forget(&self, key: u64) {
+        if let Source::Remote(r) = self {
+            r.forget(key);
+        }
+    }
+
+    /// Requests sent to the server so far and the bytes received (none for local files).
+    pub(crate) fn traffic(&self) -> crate::remote::Traffic {
+        match self {
+            Source::Remote(r) => r.traffic(),
+            _ => crate::remote::Traffic::default(),
         }
     }
 
@@ -173,6 +200,10 @@ impl Source {
             Source::Memory(bytes) => slice(bytes, offset, end)
                 .map(Cow::Borrowed)
                 .ok_or_else(outside),
+            Source::Remote(r) => r
+                .read(offset, n)
+                .map(Cow::Owned)
+                .map_err(|e| Bad(format!("cannot read bytes {offset}..{end}: {e}"))),
         }
     }
 }

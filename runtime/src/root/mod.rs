@@ -95,6 +95,9 @@ pub enum RootError {
         #[source]
         source: std::io::Error,
     },
+    /// A remote file that cannot be opened (the message names the URL).
+    #[error("{message}")]
+    Remote { file: String, message: String },
     #[error("{file} is {kind}, not a ROOT file")]
     NotAFile { file: String, kind: &'static str },
     #[error("{file}: no tree named {name:?}; {}", list_or_none(.available))]
@@ -151,7 +154,10 @@ impl RootError {
             | RootError::Unsupported { at, .. }
             | RootError::Range { at, .. }
             | RootError::Corrupt { at, .. } => Some(at),
-            RootError::Open { .. } | RootError::NotAFile { .. } | RootError::NoTree { .. } => None,
+            RootError::Open { .. }
+            | RootError::Remote { .. }
+            | RootError::NotAFile { .. }
+            | RootError::NoTree { .. } => None,
         }
     }
 }
@@ -169,8 +175,18 @@ fn is_rntuple(class: &str) -> bool {
 }
 
 impl RootFile {
+    /// Opens a local file, or a remote one when `path` is a `root://` or `http(s)://` URL.
     pub fn open(path: &Path) -> Result<RootFile, RootError> {
         let file_name = path.display().to_string();
+        if crate::remote::is_url(&file_name) {
+            let remote = crate::remote::RemoteFile::open(&file_name).map_err(|message| {
+                RootError::Remote {
+                    file: file_name.clone(),
+                    message,
+                }
+            })?;
+            return Self::from_source(file_name, Source::Remote(remote));
+        }
         let file = io::open_regular(path).map_err(|e| match e {
             io::OpenError::NotAFile { kind } => RootError::NotAFile {
                 file: file_name.clone(),
@@ -198,13 +214,16 @@ impl RootFile {
 
     /// A ROOT file's bytes, already in memory (`name` is how errors name it).
     pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Result<RootFile, RootError> {
-        let src = Source::Memory(bytes);
+        Self::from_source(name.to_string(), Source::Memory(bytes))
+    }
+
+    fn from_source(name: String, src: Source) -> Result<RootFile, RootError> {
         let entries = directory::list(&src).map_err(|Bad(message)| RootError::Corrupt {
-            at: Location::in_file(name, None),
+            at: Location::in_file(&name, None),
             message,
         })?;
         Ok(RootFile {
-            path: name.to_string(),
+            path: name,
             src: Arc::new(src),
             entries,
         })

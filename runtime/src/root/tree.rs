@@ -196,6 +196,59 @@ impl TTree {
         })
     }
 
+    /// The file byte ranges of the baskets of `branches` (and of their counters) that
+    /// entries `range` need: what a remote file fetches in one request per chunk.
+    pub fn basket_ranges(&self, branches: &[&str], range: Range<u64>) -> Vec<Range<u64>> {
+        let mut names: Vec<&str> = branches.to_vec();
+        for name in branches {
+            if let Ok((_, Ok(Layout::Counted { counter, .. }))) = self.find(name) {
+                names.push(counter);
+            }
+        }
+        let mut out = Vec::new();
+        for name in names {
+            let Ok((b, _)) = self.find(name) else {
+                continue;
+            };
+            let be = &b.basket_entry;
+            for (k, (&a, &z)) in be.iter().zip(be.iter().skip(1)).enumerate() {
+                if z > range.start
+                    && a < range.end
+                    && let (Some(&seek), Some(&n)) = (b.basket_seek.get(k), b.basket_bytes.get(k))
+                {
+                    out.push(seek..seek.saturating_add(u64::from(n)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the file is read over the network (and worth prefetching for).
+    pub fn is_remote(&self) -> bool {
+        matches!(*self.inner.src, Source::Remote(_))
+    }
+
+    /// Fetches `ranges` of the file ahead of the reads that need them, kept under `key`
+    /// until [`Tree::forget`] (nothing to do for a local file).
+    pub fn prefetch(&self, ranges: Vec<Range<u64>>, key: u64) -> Result<(), RootError> {
+        self.inner
+            .src
+            .prefetch(ranges, key)
+            .map_err(|Bad(message)| RootError::Corrupt {
+                at: self.at(None, None),
+                message,
+            })
+    }
+
+    pub fn forget(&self, key: u64) {
+        self.inner.src.forget(key);
+    }
+
+    /// Data requests sent for this file so far and the bytes received (none for a local file).
+    pub fn traffic(&self) -> crate::remote::Traffic {
+        self.inner.src.traffic()
+    }
+
     /// The branch named `name` and its layout.
     fn find(&self, name: &str) -> Result<(&BranchMeta, &Result<Layout, String>), RootError> {
         let bs = &self.inner.meta.branches;
