@@ -79,6 +79,47 @@ impl Tree {
         both!(self, t => t.schema())
     }
 
+    /// The file ranges holding these branches' baskets over `range` of entries, for one
+    /// vector read per chunk from a remote file. An RNTuple gives none: its pages are read
+    /// as they are needed (a request each when remote).
+    pub fn basket_ranges(&self, branches: &[&str], range: Range<u64>) -> Vec<Range<u64>> {
+        match &self.0 {
+            Kind::TTree(t) => t.basket_ranges(branches, range),
+            Kind::RNTuple(_) => Vec::new(),
+        }
+    }
+
+    /// Whether the file is read over the network.
+    pub fn is_remote(&self) -> bool {
+        match &self.0 {
+            Kind::TTree(t) => t.is_remote(),
+            Kind::RNTuple(t) => t.is_remote(),
+        }
+    }
+
+    /// Fetches `ranges` of the file ahead of the reads that need them, kept under `key`
+    /// until [`Tree::forget`].
+    pub fn prefetch(&self, ranges: Vec<Range<u64>>, key: u64) -> Result<(), RootError> {
+        match &self.0 {
+            Kind::TTree(t) => t.prefetch(ranges, key),
+            Kind::RNTuple(_) => Ok(()),
+        }
+    }
+
+    pub fn forget(&self, key: u64) {
+        if let Kind::TTree(t) = &self.0 {
+            t.forget(key)
+        }
+    }
+
+    /// Data requests sent for this file so far and the bytes received.
+    pub fn traffic(&self) -> crate::remote::Traffic {
+        match &self.0 {
+            Kind::TTree(t) => t.traffic(),
+            Kind::RNTuple(t) => t.traffic(),
+        }
+    }
+
     /// Entry ranges covering `[0, entries)` at basket (TTree) or cluster (RNTuple)
     /// boundaries, each about `target_bytes` of decoded data of `branches`.
     pub fn chunks(

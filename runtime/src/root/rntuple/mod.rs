@@ -58,6 +58,16 @@ struct Inner {
 const MAX_CLUSTERS: u64 = 1 << 24;
 
 impl RNTuple {
+    /// Whether the file is read over the network.
+    pub fn is_remote(&self) -> bool {
+        matches!(*self.inner.src, Source::Remote(_))
+    }
+
+    /// Data requests sent for this file so far and the bytes received.
+    pub fn traffic(&self) -> crate::remote::Traffic {
+        self.inner.src.traffic()
+    }
+
     pub(super) fn load(file: &str, src: &Arc<Source>, e: &Entry) -> Result<RNTuple, RootError> {
         let at = || {
             Box::new(Location {
