@@ -3,7 +3,7 @@
 //! synthetic data; both engines; results independent of threads and chunking; usage errors,
 //! failed and interrupted runs that leave an earlier output directory intact (`failures`);
 //! inputs that are not files and signals in every phase (`stop`); the thread cap and the
-//! histograms' memory budget (`limits`).
+//! histograms' memory budget (`limits`); the library facade against the CLI (`facade`).
 
 #![allow(
     clippy::indexing_slicing,
@@ -11,6 +11,7 @@
 )]
 
 mod dimuon;
+mod facade;
 mod failures;
 mod limits;
 mod output_safety;

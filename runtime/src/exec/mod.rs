@@ -64,6 +64,9 @@ pub struct RunConfig {
     /// Skip chunks that cannot be read (or that the engine refuses) instead of failing the
     /// run; they are reported in the summary and `run.json`.
     pub keep_going: bool,
+    /// Counts the entries merged so far, for a progress display the caller draws itself
+    /// (the Python module's, which must not write to a notebook's stderr from a worker).
+    pub entries_done: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Decoded bytes per chunk that sources aim for when no `chunk_entries` is given: about what
@@ -86,6 +89,7 @@ impl RunConfig {
             cancel: None,
             rows_per_part: output::ROWS_PER_PART,
             keep_going: false,
+            entries_done: None,
         }
     }
 }
@@ -145,7 +149,9 @@ pub enum RunError {
     Memory(String),
 }
 
-/// Runs `graph` with `engine` over the chunks of `source` and writes the outputs.
+/// Runs `graph` with `engine` over the chunks of `source` and writes the outputs: table rows
+/// stream into the staging folder as chunks merge, so memory stays bounded by the chunks in
+/// flight whatever the tables' size.
 pub fn run_source(
     config: &RunConfig,
     graph: &Graph,
@@ -153,12 +159,39 @@ pub fn run_source(
     source: &dyn ChunkSource,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let chunks = source.chunks();
-    let threads = worker_threads(config.threads, chunks.len()).threads;
+    let threads = worker_threads(config.threads, source.chunks().len()).threads;
     check_histogram_memory(graph, threads, config.memory_limit)?;
-    let mut inputs: Vec<PathBuf> = source.files().into_iter().map(|f| f.0.into()).collect();
+    let staged = stage(config, &source.files())?;
+    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
+    let run = execute(config, graph, engine, source, &mut |out| {
+        merger.add(out).map_err(RunError::from)
+    })?;
+    finish(config, graph, staged, merger, &run, started)
+}
+
+/// Writes results merged elsewhere (in memory, or from partials of other processes) exactly
+/// as [`run_source`] writes its own: the same files, replacing OUT in one step.
+pub fn write_results(
+    config: &RunConfig,
+    graph: &Graph,
+    run: &Execution,
+    merged: ChunkOutput,
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let staged = stage(config, &run.files)?;
+    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
+    merger.add(merged)?;
+    let mut summary = finish(config, graph, staged, merger, run, started)?;
+    summary.wall = run.wall;
+    Ok(summary)
+}
+
+/// The staging folder beside OUT, once OUT is known to be replaceable (inputs and the script
+/// never are) and no other run writes it.
+fn stage(config: &RunConfig, files: &[(String, u64)]) -> Result<StagedDir, RunError> {
+    let mut inputs: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.0)).collect();
     inputs.extend(config.script.as_ref().map(|s| PathBuf::from(&s.path)));
-    let staged = StagedDir::new(
+    StagedDir::new(
         &config.out_dir,
         &inputs,
         config.cancel.as_deref(),
@@ -175,13 +208,43 @@ pub fn run_source(
     .map_err(|e| match e {
         OutputError::Cancelled => RunError::Interrupted,
         e => e.into(),
-    })?;
+    })
+}
+
+/// What the workers did: the entries read and left out, per file.
+#[derive(Clone, Debug)]
+pub struct Execution {
+    /// Entries read (those of skipped chunks left out).
+    pub entries: u64,
+    pub chunks: usize,
+    pub threads: usize,
+    /// The input files with their entries, and the tree read.
+    pub files: Vec<(String, u64)>,
+    pub tree: String,
+    pub read_per_file: Vec<u64>,
+    pub skipped_per_file: Vec<u64>,
+    pub skipped: Vec<SkippedRecord>,
+    pub entries_skipped: u64,
+    pub wall: Duration,
+}
+
+/// Runs every chunk of `source` on a pool of workers and hands their partials to `sink`
+/// strictly in chunk order.
+pub fn execute(
+    config: &RunConfig,
+    graph: &Graph,
+    engine: &dyn Engine,
+    source: &dyn ChunkSource,
+    sink: &mut dyn FnMut(ChunkOutput) -> Result<(), RunError>,
+) -> Result<Execution, RunError> {
+    let started = Instant::now();
+    let chunks = source.chunks();
+    let threads = worker_threads(config.threads, chunks.len()).threads;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ana-worker-{i}"))
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
     let total: u64 = chunks.iter().map(|c| c.entries.end - c.entries.start).sum();
     let bar = progress_bar(config.progress, total);
     let stop = AtomicBool::new(false);
@@ -260,11 +323,15 @@ pub fn run_source(
                         });
                         Ok(())
                     }
-                    res => res.and_then(|out| merger.add(out).map_err(RunError::from)),
+                    res => res.and_then(&mut *sink),
                 };
                 match res {
                     Ok(()) => {
-                        bar.inc(chunk.entries.end - chunk.entries.start);
+                        let n = chunk.entries.end - chunk.entries.start;
+                        bar.inc(n);
+                        if let Some(done) = &config.entries_done {
+                            done.fetch_add(n, Ordering::Relaxed);
+                        }
                         merged += 1;
                     }
                     Err(e) => {
@@ -295,31 +362,61 @@ pub fn run_source(
         *read -= skipped;
     }
     let entries_skipped: u64 = skipped_per_file.iter().sum();
-    let entries = total - entries_skipped;
+    Ok(Execution {
+        entries: total - entries_skipped,
+        chunks: chunks.len(),
+        threads,
+        files,
+        tree: source.tree(),
+        read_per_file,
+        skipped_per_file,
+        skipped,
+        entries_skipped,
+        wall: started.elapsed(),
+    })
+}
+
+/// Writes the merged results, `run.json` last, and swaps the staging folder in.
+fn finish(
+    config: &RunConfig,
+    graph: &Graph,
+    staged: StagedDir,
+    merger: Merger,
+    run: &Execution,
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let cancelled = || {
+        config
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
     let non_finite = merger.non_finite(graph);
     // Writing the outputs may take seconds (large histograms, many tables): a signal meanwhile
     // stops between files.
-    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries, cancelled)?;
+    let (cutflow, tables, histograms) =
+        merger.finish(graph, staged.path(), run.entries, &cancelled)?;
     let wall = started.elapsed();
     let record = RunRecord {
         ana_version: env!("CARGO_PKG_VERSION").into(),
         script: config.script.clone(),
         parameters: config.parameters.clone(),
-        tree: source.tree(),
-        inputs: files
-            .into_iter()
-            .zip(read_per_file.iter().zip(&skipped_per_file))
+        tree: run.tree.clone(),
+        inputs: run
+            .files
+            .iter()
+            .zip(run.read_per_file.iter().zip(&run.skipped_per_file))
             .map(|((path, entries), (&read, &skipped))| InputRecord {
-                path,
-                entries,
+                path: path.clone(),
+                entries: *entries,
                 entries_read: read,
                 entries_skipped: skipped,
             })
             .collect(),
-        entries_read: entries,
+        entries_read: run.entries,
         engine: config.engine_name.clone(),
-        threads,
-        chunks: chunks.len(),
+        threads: run.threads,
+        chunks: run.chunks,
         wall_seconds: wall.as_secs_f64(),
         tables: tables
             .iter()
@@ -329,8 +426,8 @@ pub fn run_source(
                 parts: t.parts,
             })
             .collect(),
-        skipped: skipped.clone(),
-        entries_skipped,
+        skipped: run.skipped.clone(),
+        entries_skipped: run.entries_skipped,
         non_finite: non_finite.iter().cloned().collect(),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
@@ -339,21 +436,21 @@ pub fn run_source(
     }
     staged.commit()?;
     Ok(RunSummary {
-        entries,
-        chunks: chunks.len(),
-        threads,
+        entries: run.entries,
+        chunks: run.chunks,
+        threads: run.threads,
         cutflow,
         tables,
         histograms,
         wall,
         out_dir: config.out_dir.clone(),
-        skipped,
-        entries_skipped,
+        skipped: run.skipped.clone(),
+        entries_skipped: run.entries_skipped,
         non_finite,
     })
 }
 
-fn run_chunk(
+pub(crate) fn run_chunk(
     graph: &Graph,
     engine: &dyn Engine,
     source: &dyn ChunkSource,
@@ -384,6 +481,24 @@ fn run_chunk(
     Ok(out)
 }
 
+/// Adds `part`'s histograms and cutflow counts to `acc`'s (tables are appended elsewhere:
+/// to Parquet files as they come, or to a partial in memory).
+pub fn add_counts(acc: &mut ChunkOutput, part: &ChunkOutput) {
+    for (acc, h) in acc.hists.iter_mut().zip(&part.hists) {
+        for (a, b) in acc.sumw.iter_mut().zip(&h.sumw) {
+            *a += b;
+        }
+        if let (Some(acc2), Some(h2)) = (&mut acc.sumw2, &h.sumw2) {
+            for (a, b) in acc2.iter_mut().zip(h2) {
+                *a += b;
+            }
+        }
+    }
+    for (acc, c) in acc.cutflow.iter_mut().zip(&part.cutflow) {
+        *acc += c;
+    }
+}
+
 /// The run's results so far: partials added in chunk order.
 struct Merger {
     total: ChunkOutput,
@@ -403,19 +518,7 @@ impl Merger {
     }
 
     fn add(&mut self, part: ChunkOutput) -> Result<(), OutputError> {
-        for (acc, h) in self.total.hists.iter_mut().zip(&part.hists) {
-            for (a, b) in acc.sumw.iter_mut().zip(&h.sumw) {
-                *a += b;
-            }
-            if let (Some(acc2), Some(h2)) = (&mut acc.sumw2, &h.sumw2) {
-                for (a, b) in acc2.iter_mut().zip(h2) {
-                    *a += b;
-                }
-            }
-        }
-        for (acc, c) in self.total.cutflow.iter_mut().zip(&part.cutflow) {
-            *acc += c;
-        }
+        add_counts(&mut self.total, &part);
         for (w, t) in self.tables.iter_mut().zip(part.tables) {
             w.append(t)?;
         }
