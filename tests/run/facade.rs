@@ -6,6 +6,7 @@ use std::path::Path;
 
 use ana_runtime::analysis::{Analysis, Options, Partial, Script};
 use ana_runtime::exec::ChunkPlan;
+use ana_runtime::output::Table;
 
 use crate::{ana, root};
 
@@ -73,7 +74,18 @@ fn check_script(script: &str, chunk_entries: u64) {
             .merge(Partial::from_bytes(b).expect("bytes"))
             .expect("merge");
     }
-    assert_eq!(merged, run.partial);
+    assert_eq!(merged.entries, run.entries());
+    assert_eq!(merged.output.hists, run.hists());
+    assert_eq!(run.cutflow().selections.len(), merged.output.cutflow.len());
+    let graph = job.graph();
+    for ((spec, buf), table) in graph
+        .tables
+        .iter()
+        .zip(&merged.output.tables)
+        .zip(run.tables())
+    {
+        assert_eq!(&Table::new(spec, buf.clone()).expect("table"), table);
+    }
     let parts = tmp.path().join("parts");
     job.write(merged, &job.config(&parts)).expect("write");
     assert_eq!(results(&parts), expected, "chunk by chunk, merged");
@@ -89,4 +101,35 @@ fn adl_queries_through_the_facade_equal_the_cli() {
     for q in ["q1", "q3", "q8"] {
         check_script(&format!("examples/adl/{q}.ana"), 3000);
     }
+}
+
+#[test]
+fn a_parameter_naming_branches_of_other_files_compiles_and_is_checked_when_run() {
+    let q6 = || Script::read(&root().join("examples/adl/q6.ana")).expect("script");
+    let options = Options {
+        params: vec![("btag".into(), "Jet_btagDeepB".into())],
+        ..Options::default()
+    };
+    // The script's own input (synthetic) has no Jet_btagDeepB: the run over it says so.
+    let analysis = Analysis::new(q6(), options.clone()).expect("compiles with assumed types");
+    let own = q6().inputs(&[]).expect("input");
+    let Err(ana_runtime::analysis::AnalysisError::Script(d)) =
+        analysis.open(&own, ChunkPlan::default())
+    else {
+        panic!("the run over the script's input must report the missing branch");
+    };
+    assert_eq!(d.shown[0].code, "ana::check::unknown_branch");
+    // A name the script never defines is still reported at once.
+    let typo = Script {
+        name: "typo.ana".into(),
+        path: Some(root().join("examples/adl/typo.ana")),
+        source: "input \"../../tests/data/adl_synth_20k.root\"\nhist h: count(jetz) ~ Int(0, 5)\n"
+            .into(),
+    };
+    let Err(ana_runtime::analysis::AnalysisError::Script(d)) =
+        Analysis::new(typo, Options::default())
+    else {
+        panic!("an undefined name must be reported when the script is compiled");
+    };
+    assert!(d.shown[0].message.contains("jetz"), "{:?}", d.shown[0]);
 }

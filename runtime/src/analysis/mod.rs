@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ana_compiler::abi::Engine;
+use ana_compiler::abi::{Engine, HistBuffer};
 use ana_compiler::graph::Graph;
 use ana_compiler::schema::Schema;
 use ana_compiler::{CompileOptions, Compiled, Diagnostics};
 
 use crate::exec::{self, Chunk, ChunkPlan, ChunkSource, Execution, RootSource, RunConfig};
 use crate::exec::{RunError, RunSummary};
-use crate::output::{Cutflow, ParamRecord, ScriptRecord};
+use crate::output::{Cutflow, ParamRecord, ScriptRecord, Table};
 
 pub use inputs::{InputError, ScriptInput};
 pub use partial::{Partial, PartialError, VERSION as PARTIAL_VERSION};
@@ -188,7 +188,10 @@ impl Analysis {
 
     /// Compiles `script` against the branches of its own `input` when that file can be read,
     /// else with types assumed from the names; [`Analysis::open`] compiles again should the
-    /// files run over have other branch types.
+    /// files run over have other branch types. A script that fits other files than its own
+    /// `input` (a parameter naming a branch only they have) is accepted when it compiles
+    /// with assumed types: its branches are checked when it runs. Otherwise the errors
+    /// against its `input` are returned, whose hints name the branches there.
     pub fn new(script: Script, options: Options) -> Result<Analysis, AnalysisError> {
         let tree = tree_name(&script, &options);
         let schema = match inputs::resolve(script.dir(), &script.source, &[]) {
@@ -197,7 +200,25 @@ impl Analysis {
                 .map(|(s, _)| s),
             _ => None,
         };
-        Analysis::compile(script, options, schema)
+        let Some(schema) = schema else {
+            return Analysis::compile(script, options, None);
+        };
+        match Program::new(&script, &options, Some(schema)) {
+            Ok(program) => Ok(Analysis {
+                script,
+                options,
+                program: Arc::new(program),
+            }),
+            Err(e @ AnalysisError::Script(_)) => match Program::new(&script, &options, None) {
+                Ok(program) => Ok(Analysis {
+                    script,
+                    options,
+                    program: Arc::new(program),
+                }),
+                Err(_) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
     }
 
     /// Resolves the inputs, compiles against the first file's branches and opens every file:
@@ -348,13 +369,22 @@ impl Job {
             },
         )?;
         merged.entries = execution.entries;
+        let buffers = std::mem::take(&mut merged.output.tables);
+        let tables = graph
+            .tables
+            .iter()
+            .zip(buffers)
+            .map(|(spec, buf)| Table::new(spec, buf))
+            .collect::<Result<_, _>>()
+            .map_err(RunError::from)?;
         let mut config = config.clone();
         config.cancel = None;
         config.entries_done = None;
         config.progress = false;
         Ok(Results {
             program: Arc::clone(&self.program),
-            partial: merged,
+            counts: merged,
+            tables,
             execution,
             config,
         })
@@ -407,6 +437,7 @@ impl Job {
             self.graph(),
             &execution,
             merged.output,
+            &[],
         )?)
     }
 }
@@ -414,8 +445,10 @@ impl Job {
 /// A whole run's merged results, in memory.
 pub struct Results {
     program: Arc<Program>,
-    pub partial: Partial,
-    pub execution: Execution,
+    /// Histograms and cutflow counts (its tables are in `tables`).
+    counts: Partial,
+    tables: Vec<Table>,
+    execution: Execution,
     /// The run's configuration, for `run.json`.
     config: RunConfig,
 }
@@ -429,12 +462,32 @@ impl Results {
         &self.program.compiled
     }
 
+    /// Entries read (those of skipped chunks left out).
+    pub fn entries(&self) -> u64 {
+        self.counts.entries
+    }
+
+    /// Each histogram's storage, in `Graph::hists` order.
+    pub fn hists(&self) -> &[HistBuffer] {
+        &self.counts.output.hists
+    }
+
+    /// Each table's rows, in `Graph::tables` order.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
     pub fn cutflow(&self) -> Cutflow {
         Cutflow::new(
             self.graph(),
-            self.partial.entries,
-            &self.partial.output.cutflow,
+            self.counts.entries,
+            &self.counts.output.cutflow,
         )
+    }
+
+    /// What the workers did (entries per file, skipped inputs, threads, wall time).
+    pub fn execution(&self) -> &Execution {
+        &self.execution
     }
 
     /// Writes the outputs into `out_dir`, as `ana run -o` does (the same files, replacing
@@ -451,7 +504,8 @@ impl Results {
             &config,
             self.graph(),
             &self.execution,
-            self.partial.output.clone(),
+            self.counts.output.clone(),
+            &self.tables,
         )
     }
 }

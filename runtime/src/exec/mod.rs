@@ -27,7 +27,7 @@ use ana_compiler::graph::Graph;
 
 use crate::output::{
     self, Cutflow, InputRecord, OutputError, ParamRecord, RunRecord, ScriptRecord, SkippedRecord,
-    StagedDir, TableRecord, TableSummary, TableWriter,
+    StagedDir, Table, TableRecord, TableSummary, TableWriter,
 };
 
 pub use limits::{
@@ -171,16 +171,21 @@ pub fn run_source(
 
 /// Writes results merged elsewhere (in memory, or from partials of other processes) exactly
 /// as [`run_source`] writes its own: the same files, replacing OUT in one step.
+/// `tables` are rows kept in memory as Arrow arrays, written after `merged`'s own.
 pub fn write_results(
     config: &RunConfig,
     graph: &Graph,
     run: &Execution,
     merged: ChunkOutput,
+    tables: &[Table],
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let staged = stage(config, &run.files)?;
     let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
     merger.add(merged)?;
+    for (w, t) in merger.tables.iter_mut().zip(tables) {
+        w.append_table(t)?;
+    }
     let mut summary = finish(config, graph, staged, merger, run, started)?;
     summary.wall = run.wall;
     Ok(summary)

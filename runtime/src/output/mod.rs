@@ -19,7 +19,7 @@ use ana_compiler::graph::Graph;
 use serde::Serialize;
 
 pub use outdir::{MARKER, StagedDir, check_output_path};
-pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, TableSummary, TableWriter};
+pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, RawColumn, Table, TableSummary, TableWriter};
 pub use uhi::{HistJson, hist_json};
 
 #[derive(Debug, thiserror::Error)]

@@ -69,6 +69,96 @@ fn array(col: OutColumn) -> ArrayRef {
     }
 }
 
+fn schema(spec: &TableSpec) -> SchemaRef {
+    let fields: Vec<Field> = spec
+        .columns
+        .iter()
+        .map(|c| Field::new(&c.name, data_type(c.dtype), false))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+fn batch(name: &str, schema: SchemaRef, buf: TableBuffer) -> Result<RecordBatch, OutputError> {
+    let columns: Vec<ArrayRef> = buf.columns.into_iter().map(array).collect();
+    RecordBatch::try_new(schema, columns).map_err(|e| OutputError::Table {
+        table: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A table's rows in memory as Arrow arrays, built from the run's column vectors without a
+/// copy (booleans are packed into bits): the Python module hands their memory to pyarrow as
+/// it is (see [`Table::columns`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    name: String,
+    batch: RecordBatch,
+}
+
+/// A column's values where they lie in memory: Arrow's layout for a non-null array of
+/// `arrow_type` (`bool` bit-packed, least significant bit first; numbers little-endian).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawColumn {
+    pub name: String,
+    /// "bool", "int32", "int64", "float32" or "float64" (pyarrow's type names).
+    pub arrow_type: &'static str,
+    pub address: usize,
+    pub bytes: usize,
+    pub rows: usize,
+}
+
+impl Table {
+    pub fn new(spec: &TableSpec, buf: TableBuffer) -> Result<Table, OutputError> {
+        Ok(Table {
+            name: spec.name.clone(),
+            batch: batch(&spec.name, schema(spec), buf)?,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Each column's values buffer. The memory stays valid, and unchanged, as long as the
+    /// table lives.
+    pub fn columns(&self) -> Vec<RawColumn> {
+        use arrow::array::Array;
+        let schema = self.batch.schema();
+        self.batch
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .filter_map(|(a, f)| {
+                let arrow_type = match a.data_type() {
+                    DataType::Boolean => "bool",
+                    DataType::Int32 => "int32",
+                    DataType::Int64 => "int64",
+                    DataType::Float32 => "float32",
+                    DataType::Float64 => "float64",
+                    _ => return None,
+                };
+                let data = a.to_data();
+                // Arrays built by `array` start at offset 0 and have one values buffer.
+                if data.offset() != 0 {
+                    return None;
+                }
+                let values = data.buffers().first()?;
+                Some(RawColumn {
+                    name: f.name().clone(),
+                    arrow_type,
+                    address: values.as_ptr() as usize,
+                    bytes: values.len(),
+                    rows: a.len(),
+                })
+            })
+            .collect()
+    }
+}
+
 impl TableWriter {
     /// A writer for `spec` under `root/<name>/`; the folder is created now.
     pub fn new(
@@ -78,15 +168,10 @@ impl TableWriter {
     ) -> Result<TableWriter, OutputError> {
         let dir = root.join(&spec.name);
         std::fs::create_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
-        let fields: Vec<Field> = spec
-            .columns
-            .iter()
-            .map(|c| Field::new(&c.name, data_type(c.dtype), false))
-            .collect();
         Ok(TableWriter {
             dir,
             name: spec.name.clone(),
-            schema: Arc::new(Schema::new(fields)),
+            schema: schema(spec),
             rows_per_part: rows_per_part.max(1),
             writer: None,
             rows_in_part: 0,
@@ -123,12 +208,22 @@ impl TableWriter {
     /// Appends a batch's rows after those already written, rolling to a new part file when
     /// the current one is full.
     pub fn append(&mut self, buf: TableBuffer) -> Result<(), OutputError> {
-        let columns: Vec<ArrayRef> = buf.columns.into_iter().map(array).collect();
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(|e| OutputError::Table {
+        let batch = batch(&self.name, self.schema.clone(), buf)?;
+        self.append_batch(&batch)
+    }
+
+    /// Appends a table kept in memory (see [`Table`]).
+    pub fn append_table(&mut self, table: &Table) -> Result<(), OutputError> {
+        self.append_batch(&table.batch)
+    }
+
+    fn append_batch(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
+        if batch.schema() != self.schema {
+            return Err(OutputError::Table {
                 table: self.name.clone(),
-                message: e.to_string(),
-            })?;
+                message: "rows of another table".into(),
+            });
+        }
         let mut offset = 0;
         while offset < batch.num_rows() {
             if self.writer.is_none() || self.rows_in_part >= self.rows_per_part {
