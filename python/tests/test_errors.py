@@ -133,3 +133,21 @@ def test_progress_false_prints_nothing(capfd):
 def test_help_has_docstrings():
     assert "run" in ana.Analysis.run.__doc__ and "KeyboardInterrupt" in ana.Analysis.run.__doc__
     assert "hist.Hist" in ana.Result.__doc__
+
+
+def test_progress_reports_the_entries_merged(monkeypatch):
+    calls = []
+
+    class Recorder:
+        def update(self, done, total):
+            calls.append((done, total))
+
+        def close(self):
+            calls.append("closed")
+
+    monkeypatch.setattr(ana, "_Progress", Recorder)
+    ana.Analysis(DIMUON).run([DATA, DATA], chunk_entries=100)
+    assert calls[-1] == "closed"
+    done, total = calls[-2]
+    assert (done, total) == (2000, 2000)
+    assert all(d <= t for d, t in calls[:-1] if t)
