@@ -193,19 +193,23 @@ pub fn compile_or_report(
     source: &str,
     opts: &ana_compiler::CompileOptions,
 ) -> Result<ana_compiler::Compiled, Failure> {
-    ana_compiler::compile(&path.display().to_string(), source, opts).map_err(|diags| {
-        let usage = diags.shown.iter().any(|d| USAGE_CODES.contains(&d.code));
-        let omitted = diags.omitted_note();
-        for d in diags.shown {
-            out::message(&format!("{:?}", miette::Report::new(d)));
-        }
-        if let Some(line) = omitted {
-            out::message(&line);
-        }
-        if usage {
-            Failure::UsageReported
-        } else {
-            Failure::Error(None)
-        }
-    })
+    ana_compiler::compile(&path.display().to_string(), source, opts).map_err(report_diagnostics)
+}
+
+/// Prints a script's diagnostics on stderr: the first [`ana_compiler::diagnostics::MAX_SHOWN`],
+/// then the count of the rest. Errors in `--set` flags are usage errors.
+pub fn report_diagnostics(diags: ana_compiler::Diagnostics) -> Failure {
+    let usage = diags.shown.iter().any(|d| USAGE_CODES.contains(&d.code));
+    let omitted = diags.omitted_note();
+    for d in diags.shown {
+        out::message(&format!("{:?}", miette::Report::new(d)));
+    }
+    if let Some(line) = omitted {
+        out::message(&line);
+    }
+    if usage {
+        Failure::UsageReported
+    } else {
+        Failure::Error(None)
+    }
 }

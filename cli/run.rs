@@ -6,17 +6,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ana_compiler::abi::Engine;
-use ana_runtime::exec::{
-    self, ChunkPlan, ChunkSource, RootSource, RunConfig, RunError, RunSummary,
-};
-use ana_runtime::output::{NamedCutflow, OutputError, ParamRecord, ScriptRecord};
-use ana_runtime::root::Tree;
+use ana_runtime::analysis::{Analysis, AnalysisError, EngineKind, InputError, Options, Script};
+use ana_runtime::exec::{self, ChunkPlan, RunError, RunSummary};
+use ana_runtime::output::{NamedCutflow, OutputError};
 
 use crate::Failure;
-use crate::input::ScriptInput;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineArg {
@@ -76,74 +72,52 @@ pub struct Args {
 }
 
 pub fn main(args: Args) -> Result<(), Failure> {
-    let started = Instant::now();
     // Installed first: a signal while files are opened or code is compiled also stops the
     // run cleanly (with exit 130) instead of killing it.
     let cancel = Arc::new(AtomicBool::new(false));
     let staging = Arc::new(AtomicBool::new(false));
     install_signal_handlers(&cancel, &staging);
-    let source = crate::read_script(&args.script)?;
-    let params = crate::parse_sets(&args.set)?;
-    let files = input_files(&args, &source)?;
+    let script = Script {
+        name: args.script.display().to_string(),
+        path: Some(args.script.clone()),
+        source: crate::read_script(&args.script)?,
+    };
+    let options = Options {
+        params: crate::parse_sets(&args.set)?,
+        tree: args.tree.clone(),
+        engine: match args.engine {
+            EngineArg::Interp => EngineKind::Interp,
+            EngineArg::Jit => EngineKind::Jit,
+        },
+    };
+    let files = script.inputs(&args.files).map_err(input_error)?;
     let mut inputs = files.clone();
     inputs.push(args.script.clone());
     ana_runtime::output::check_output_path(&args.output, &inputs).map_err(output_error)?;
-    let tree = args
-        .tree
-        .clone()
-        .or_else(|| ana_compiler::declared_tree(&source))
-        .unwrap_or_else(|| "Events".to_string());
-    let (schema, opened) = schema_of(&files, &tree, args.keep_going)?;
-    let opts = ana_compiler::CompileOptions {
-        schema: Some(schema),
-        params,
-    };
-    let compiled = crate::compile_or_report(&args.script, &source, &opts)?;
-    let graph = &compiled.graph;
-    let engine: Box<dyn Engine> = match args.engine {
-        EngineArg::Interp => Box::new(ana_runtime::interp::Interpreter::new(graph)),
-        EngineArg::Jit => Box::new(ana_compiler::codegen::Kernel::compile(graph).map_err(|e| {
-            miette::miette!(
-                help = "run with --engine interp meanwhile, and please report this script",
-                "cannot compile the script to machine code: {e}"
-            )
-        })?),
-    };
-    let compile_time = started.elapsed();
     let plan = ChunkPlan {
         chunk_entries: args.chunk_entries,
         max_entries: args.max_entries,
         skip_unreadable: args.keep_going,
     };
-    let input =
-        RootSource::open(&files, &compiled.tree, graph, plan, Some(opened)).map_err(run_error)?;
-    if let Some(w) = input.plan_warning() {
+    let job = Analysis::open_inputs(script, options, &files, plan).map_err(analysis_error)?;
+    if let Some(w) = job.plan_warning() {
         crate::out::message(&format!("warning: {w}"));
     }
-    let mut config = RunConfig::new(&args.output);
+    let mut config = job.config(&args.output);
     config.threads = args.threads.map_or(0, usize::from);
-    if let Some(w) = exec::worker_threads(config.threads, input.chunks().len()).warning {
+    if let Some(w) = exec::worker_threads(config.threads, job.chunks().len()).warning {
         crate::out::message(&format!("warning: {w}"));
     }
     config.memory_limit = args.memory_limit;
     config.progress = !args.quiet && std::io::stderr().is_terminal();
-    config.engine_name = match args.engine {
-        EngineArg::Interp => "interp",
-        EngineArg::Jit => "jit",
-    }
-    .to_string();
-    config.script = Some(ScriptRecord {
-        path: args.script.display().to_string(),
-        sha256: ana_runtime::output::sha256_hex(&source),
-    });
-    config.parameters = compiled.params.iter().map(ParamRecord::from).collect();
     config.cancel = Some(cancel);
     config.keep_going = args.keep_going;
     // From here on the run may have a staging folder to remove when it stops.
     staging.store(true, Ordering::SeqCst);
-    let summary = exec::run_source(&config, graph, engine.as_ref(), &input).map_err(run_error)?;
+    let summary = job.run_to_dir(&config).map_err(run_error)?;
     if !args.quiet {
-        crate::out::print(&summary_text(&args, &compiled.tree, &summary, compile_time))?;
+        let tree = &job.compiled().tree;
+        crate::out::print(&summary_text(&args, tree, &summary, job.compile_time()))?;
     } else {
         for k in &summary.skipped {
             crate::out::message(&format!("warning: skipped (--keep-going): {}", k.error));
@@ -162,45 +136,33 @@ pub fn main(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The branches of the first file's tree (of the first readable one with `--keep-going`),
-/// which the script is checked and compiled against; with that tree and its file's index,
-/// so that the run does not open it again.
-fn schema_of(
-    files: &[PathBuf],
-    tree: &str,
-    keep_going: bool,
-) -> Result<(ana_compiler::schema::Schema, (usize, Tree)), Failure> {
-    let mut first_error = None;
-    for (i, f) in files.iter().enumerate() {
-        match ana_runtime::root::RootFile::open(f).and_then(|f| f.tree(tree)) {
-            Ok(t) => return Ok((t.schema(), (i, t))),
-            Err(e) if keep_going => {
-                first_error.get_or_insert(e);
-            }
-            Err(e) => return Err(Failure::Error(Some(miette::miette!("{e}")))),
+/// Inputs that cannot be read: the command line's (usage errors), or files that turned out
+/// bad.
+fn input_error(e: InputError) -> Failure {
+    let help = match &e {
+        InputError::DeclaredMissing(_) => {
+            "the script's `input` is relative to the script's folder; name files on the \
+             command line to read others"
         }
-    }
-    let e = first_error.map_or("no input files".to_string(), |e| e.to_string());
-    Err(Failure::Error(Some(miette::miette!(
-        "no input file could be read (the first error: {e})"
-    ))))
+        InputError::NoInputs => {
+            "name files after the script (ana run SCRIPT FILE.root ...), or add a line \
+             `input \"file.root\"` to the script"
+        }
+        _ => return crate::input::failure(e),
+    };
+    Failure::Usage(miette::miette!(help = help, "{e}"))
 }
 
-/// The files to read: the command line's (globs expanded, in order) or the script's input,
-/// relative to the script's directory.
-fn input_files(args: &Args, source: &str) -> Result<Vec<PathBuf>, Failure> {
-    match crate::input::script_input(&args.script, source, &args.files)? {
-        ScriptInput::Files(files) => Ok(files),
-        ScriptInput::DeclaredMissing(why) => Err(Failure::Usage(miette::miette!(
-            help = "the script's `input` is relative to the script's folder; name files on \
-                    the command line to read others",
-            "{why}"
+fn analysis_error(e: AnalysisError) -> Failure {
+    match e {
+        AnalysisError::Script(diags) => crate::report_diagnostics(diags),
+        AnalysisError::Input(e) => input_error(e),
+        AnalysisError::Codegen(e) => Failure::Error(Some(miette::miette!(
+            help = "run with --engine interp meanwhile, and please report this script",
+            "cannot compile the script to machine code: {e}"
         ))),
-        ScriptInput::None => Err(Failure::Usage(miette::miette!(
-            help = "name files after the script (ana run SCRIPT FILE.root ...), or add a \
-                    line `input \"file.root\"` to the script",
-            "no input files"
-        ))),
+        AnalysisError::Run(e) => run_error(e),
+        e => Failure::Error(Some(miette::miette!("{e}"))),
     }
 }
 

@@ -4,7 +4,7 @@
 //! failed and interrupted runs that leave an earlier output directory intact (`failures`);
 //! inputs that are not files and signals in every phase (`stop`); the thread cap and the
 //! histograms' memory budget (`limits`); list and uint64 table columns against an awkward
-//! reference, read back by pandas, pyarrow and awkward (`tables`).
+//! reference, read back by pandas, pyarrow and awkward (`tables`); the library facade against the CLI (`facade`).
 
 #![allow(
     clippy::indexing_slicing,
@@ -13,6 +13,7 @@
 
 mod cutflow;
 mod dimuon;
+mod facade;
 mod failures;
 mod formats;
 mod limits;

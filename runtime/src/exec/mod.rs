@@ -28,7 +28,7 @@ use ana_compiler::graph::Graph;
 
 use crate::output::{
     self, Cutflow, InputRecord, OutputError, ParamRecord, RunRecord, ScriptRecord, SkippedRecord,
-    StagedDir, TableRecord, TableSummary, TableWriter,
+    StagedDir, Table, TableRecord, TableSummary, TableWriter,
 };
 
 pub use limits::{
@@ -65,6 +65,9 @@ pub struct RunConfig {
     /// Skip chunks that cannot be read (or that the engine refuses) instead of failing the
     /// run; they are reported in the summary and `run.json`.
     pub keep_going: bool,
+    /// Counts the entries merged so far, for a progress display the caller draws itself
+    /// (the Python module's, which must not write to a notebook's stderr from a worker).
+    pub entries_done: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Decoded bytes per chunk that sources aim for when no `chunk_entries` is given: about what
@@ -87,6 +90,7 @@ impl RunConfig {
             cancel: None,
             rows_per_part: output::ROWS_PER_PART,
             keep_going: false,
+            entries_done: None,
         }
     }
 }
@@ -153,7 +157,9 @@ pub enum RunError {
     Memory(String),
 }
 
-/// Runs `graph` with `engine` over the chunks of `source` and writes the outputs.
+/// Runs `graph` with `engine` over the chunks of `source` and writes the outputs: table rows
+/// stream into the staging folder as chunks merge, so memory stays bounded by the chunks in
+/// flight whatever the tables' size.
 pub fn run_source(
     config: &RunConfig,
     graph: &Graph,
@@ -161,12 +167,44 @@ pub fn run_source(
     source: &dyn ChunkSource,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let chunks = source.chunks();
-    let threads = worker_threads(config.threads, chunks.len()).threads;
+    let threads = worker_threads(config.threads, source.chunks().len()).threads;
     check_histogram_memory(graph, threads, config.memory_limit)?;
-    let mut inputs: Vec<PathBuf> = source.files().into_iter().map(|f| f.0.into()).collect();
+    let staged = stage(config, &source.files())?;
+    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
+    let run = execute(config, graph, engine, source, &mut |out| {
+        merger.add(out).map_err(RunError::from)
+    })?;
+    finish(config, graph, staged, merger, &run, started)
+}
+
+/// Writes results merged elsewhere (in memory, or from partials of other processes) exactly
+/// as [`run_source`] writes its own: the same files, replacing OUT in one step.
+/// `tables` are rows kept in memory as Arrow arrays, written after `merged`'s own.
+pub fn write_results(
+    config: &RunConfig,
+    graph: &Graph,
+    run: &Execution,
+    merged: ChunkOutput,
+    tables: &[Table],
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let staged = stage(config, &run.files)?;
+    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
+    merger.add(merged)?;
+    for (w, t) in merger.tables.iter_mut().zip(tables) {
+        w.append_table(t)?;
+    }
+    let mut summary = finish(config, graph, staged, merger, run, started)?;
+    summary.wall = run.wall;
+    Ok(summary)
+}
+
+/// The staging folder beside OUT, once OUT is known to be replaceable (inputs and the script
+/// never are) and no other run writes it.
+fn stage(config: &RunConfig, files: &[(String, u64)]) -> Result<StagedDir, RunError> {
+    let mut inputs: Vec<PathBuf> = files.iter().map(|f| PathBuf::from(&f.0)).collect();
     inputs.extend(config.script.as_ref().map(|s| PathBuf::from(&s.path)));
-    let staged = StagedDir::new(
+    StagedDir::new(
         &config.out_dir,
         &inputs,
         config.cancel.as_deref(),
@@ -183,13 +221,45 @@ pub fn run_source(
     .map_err(|e| match e {
         OutputError::Cancelled => RunError::Interrupted,
         e => e.into(),
-    })?;
+    })
+}
+
+/// What the workers did: the entries read and left out, per file.
+#[derive(Clone, Debug)]
+pub struct Execution {
+    /// Entries read (those of skipped chunks left out).
+    pub entries: u64,
+    pub chunks: usize,
+    pub threads: usize,
+    /// The input files with their entries, and the tree read.
+    pub files: Vec<(String, u64)>,
+    pub tree: String,
+    pub read_per_file: Vec<u64>,
+    pub skipped_per_file: Vec<u64>,
+    pub skipped: Vec<SkippedRecord>,
+    pub entries_skipped: u64,
+    pub wall: Duration,
+    /// Requests sent and bytes received for remote inputs (none when every input is local).
+    pub remote: Option<crate::remote::Traffic>,
+}
+
+/// Runs every chunk of `source` on a pool of workers and hands their partials to `sink`
+/// strictly in chunk order.
+pub fn execute(
+    config: &RunConfig,
+    graph: &Graph,
+    engine: &dyn Engine,
+    source: &dyn ChunkSource,
+    sink: &mut dyn FnMut(ChunkOutput) -> Result<(), RunError>,
+) -> Result<Execution, RunError> {
+    let started = Instant::now();
+    let chunks = source.chunks();
+    let threads = worker_threads(config.threads, chunks.len()).threads;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("ana-worker-{i}"))
         .build()
         .map_err(|e| RunError::Threads(e.to_string()))?;
-    let mut merger = Merger::new(graph, staged.path(), config.rows_per_part)?;
     let total: u64 = chunks.iter().map(|c| c.entries.end - c.entries.start).sum();
     let bar = progress_bar(config.progress, total);
     let stop = AtomicBool::new(false);
@@ -268,11 +338,15 @@ pub fn run_source(
                         });
                         Ok(())
                     }
-                    res => res.and_then(|out| merger.add(out).map_err(RunError::from)),
+                    res => res.and_then(&mut *sink),
                 };
                 match res {
                     Ok(()) => {
-                        bar.inc(chunk.entries.end - chunk.entries.start);
+                        let n = chunk.entries.end - chunk.entries.start;
+                        bar.inc(n);
+                        if let Some(done) = &config.entries_done {
+                            done.fetch_add(n, Ordering::Relaxed);
+                        }
                         merged += 1;
                     }
                     Err(e) => {
@@ -303,7 +377,36 @@ pub fn run_source(
         *read -= skipped;
     }
     let entries_skipped: u64 = skipped_per_file.iter().sum();
-    let entries = total - entries_skipped;
+    Ok(Execution {
+        entries: total - entries_skipped,
+        chunks: chunks.len(),
+        threads,
+        files,
+        tree: source.tree(),
+        read_per_file,
+        skipped_per_file,
+        skipped,
+        entries_skipped,
+        wall: started.elapsed(),
+        remote: source.remote_traffic(),
+    })
+}
+
+/// Writes the merged results, `run.json` last, and swaps the staging folder in.
+fn finish(
+    config: &RunConfig,
+    graph: &Graph,
+    staged: StagedDir,
+    merger: Merger,
+    run: &Execution,
+    started: Instant,
+) -> Result<RunSummary, RunError> {
+    let cancelled = || {
+        config
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+    };
     let non_finite = merger.non_finite(graph);
     let missing: Vec<(String, u64)> = graph
         .hists
@@ -313,27 +416,29 @@ pub fn run_source(
         .collect();
     // Writing the outputs may take seconds (large histograms, many tables): a signal meanwhile
     // stops between files.
-    let (cutflow, tables, histograms) = merger.finish(graph, staged.path(), entries, cancelled)?;
+    let (cutflow, tables, histograms) =
+        merger.finish(graph, staged.path(), run.entries, &cancelled)?;
     let wall = started.elapsed();
     let record = RunRecord {
         ana_version: env!("CARGO_PKG_VERSION").into(),
         script: config.script.clone(),
         parameters: config.parameters.clone(),
-        tree: source.tree(),
-        inputs: files
-            .into_iter()
-            .zip(read_per_file.iter().zip(&skipped_per_file))
+        tree: run.tree.clone(),
+        inputs: run
+            .files
+            .iter()
+            .zip(run.read_per_file.iter().zip(&run.skipped_per_file))
             .map(|((path, entries), (&read, &skipped))| InputRecord {
-                path,
-                entries,
+                path: path.clone(),
+                entries: *entries,
                 entries_read: read,
                 entries_skipped: skipped,
             })
             .collect(),
-        entries_read: entries,
+        entries_read: run.entries,
         engine: config.engine_name.clone(),
-        threads,
-        chunks: chunks.len(),
+        threads: run.threads,
+        chunks: run.chunks,
         wall_seconds: wall.as_secs_f64(),
         tables: tables
             .iter()
@@ -343,12 +448,12 @@ pub fn run_source(
                 parts: t.parts,
             })
             .collect(),
-        skipped: skipped.clone(),
-        entries_skipped,
+        skipped: run.skipped.clone(),
+        entries_skipped: run.entries_skipped,
         non_finite: non_finite.iter().cloned().collect(),
         missing_fills: missing.iter().cloned().collect(),
-        remote_requests: source.remote_traffic().map(|t| t.requests),
-        remote_bytes: source.remote_traffic().map(|t| t.bytes),
+        remote_requests: run.remote.map(|t| t.requests),
+        remote_bytes: run.remote.map(|t| t.bytes),
     };
     output::write_json(&staged.path().join("run.json"), &record)?;
     if cancelled() {
@@ -356,22 +461,22 @@ pub fn run_source(
     }
     staged.commit()?;
     Ok(RunSummary {
-        entries,
-        chunks: chunks.len(),
-        threads,
+        entries: run.entries,
+        chunks: run.chunks,
+        threads: run.threads,
         cutflow,
         tables,
         histograms,
         wall,
         out_dir: config.out_dir.clone(),
-        skipped,
-        entries_skipped,
+        skipped: run.skipped.clone(),
+        entries_skipped: run.entries_skipped,
         non_finite,
         missing,
     })
 }
 
-fn run_chunk(
+pub(crate) fn run_chunk(
     graph: &Graph,
     engine: &dyn Engine,
     source: &dyn ChunkSource,
@@ -402,6 +507,33 @@ fn run_chunk(
     Ok(out)
 }
 
+/// Adds `part`'s histograms and cutflow counts to `acc`'s (tables are appended elsewhere:
+/// to Parquet files as they come, or to a partial in memory).
+pub fn add_counts(total: &mut ChunkOutput, part: &ChunkOutput) {
+    for (acc, h) in total.hists.iter_mut().zip(&part.hists) {
+        for (acc, arr) in acc.arrays_mut().zip(h.arrays()) {
+            for (a, b) in acc.iter_mut().zip(arr) {
+                *a += b;
+            }
+        }
+    }
+    for (acc, c) in total.cutflow.iter_mut().zip(&part.cutflow) {
+        *acc += c;
+    }
+    for (acc, c) in total.missing.iter_mut().zip(&part.missing) {
+        *acc += c;
+    }
+    // In chunk order, row by row: the same sums whichever engine or thread count.
+    for (acc, c) in total.cutflows.iter_mut().zip(&part.cutflows) {
+        for (a, b) in acc.events.iter_mut().zip(&c.events) {
+            *a += b;
+        }
+        for (a, b) in acc.sumw.iter_mut().zip(&c.sumw) {
+            *a += b;
+        }
+    }
+}
+
 /// The run's results so far: partials added in chunk order.
 struct Merger {
     total: ChunkOutput,
@@ -422,28 +554,7 @@ impl Merger {
     }
 
     fn add(&mut self, part: ChunkOutput) -> Result<(), OutputError> {
-        for (acc, h) in self.total.hists.iter_mut().zip(&part.hists) {
-            for (acc, arr) in acc.arrays_mut().zip(h.arrays()) {
-                for (a, b) in acc.iter_mut().zip(arr) {
-                    *a += b;
-                }
-            }
-        }
-        for (acc, c) in self.total.cutflow.iter_mut().zip(&part.cutflow) {
-            *acc += c;
-        }
-        for (acc, c) in self.total.missing.iter_mut().zip(&part.missing) {
-            *acc += c;
-        }
-        // In chunk order, row by row: the same sums whichever engine or thread count.
-        for (acc, c) in self.total.cutflows.iter_mut().zip(&part.cutflows) {
-            for (a, b) in acc.events.iter_mut().zip(&c.events) {
-                *a += b;
-            }
-            for (a, b) in acc.sumw.iter_mut().zip(&c.sumw) {
-                *a += b;
-            }
-        }
+        add_counts(&mut self.total, &part);
         for (w, t) in self.tables.iter_mut().zip(part.tables) {
             w.append(t)?;
         }

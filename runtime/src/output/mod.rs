@@ -22,7 +22,7 @@ use serde::Serialize;
 
 pub use cutflow::{ALL_EVENTS, Cutflow, CutflowRow, NamedCutflow, NamedCutflowRow};
 pub use outdir::{MARKER, StagedDir, check_output_path};
-pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, TableSummary, TableWriter};
+pub use parquet::{ROW_GROUP_ROWS, ROWS_PER_PART, RawColumn, Table, TableSummary, TableWriter};
 pub use uhi::{HistJson, hist_json};
 
 #[derive(Debug, thiserror::Error)]

@@ -35,15 +35,189 @@ pub const ROW_GROUP_ROWS: usize = 128 * 1024;
 /// Rows per part file by default.
 pub const ROWS_PER_PART: usize = 1 << 20;
 
+/// How a table's batches become Arrow record batches: the schema of the visible columns,
+/// and per visible column its index in the batch, its type, and the index of its validity
+/// column when it is nullable (`TableSpec::nullable`).
+#[derive(Clone, Debug)]
+struct Layout {
+    name: String,
+    schema: SchemaRef,
+    columns: Vec<(usize, ColumnType, Option<usize>)>,
+    strings: Arc<Vec<String>>,
+}
+
+impl Layout {
+    fn new(spec: &TableSpec, strings: Arc<Vec<String>>) -> Layout {
+        let hidden: Vec<usize> = spec.nullable.iter().map(|&(_, v)| v).collect();
+        let mut fields = Vec::new();
+        let mut columns = Vec::new();
+        for (i, c) in spec.columns.iter().enumerate() {
+            if hidden.contains(&i) {
+                continue;
+            }
+            let valid = spec
+                .nullable
+                .iter()
+                .find(|&&(c, _)| c == i)
+                .map(|&(_, v)| v);
+            let nullable = valid.is_some() || c.dtype == ColumnType::Str;
+            fields.push(field(c, nullable));
+            columns.push((i, c.dtype, valid));
+        }
+        Layout {
+            name: spec.name.clone(),
+            schema: Arc::new(Schema::new(fields)),
+            columns,
+            strings,
+        }
+    }
+
+    /// A batch of rows as record batches (one, unless its lists outgrow Arrow's offsets).
+    fn batches(&self, buf: TableBuffer) -> Result<Vec<RecordBatch>, OutputError> {
+        let bad = |message: String| OutputError::Table {
+            table: self.name.clone(),
+            message,
+        };
+        let mut out = Vec::new();
+        for piece in pieces(buf, i32::MAX as u64).map_err(bad)? {
+            let mut cols: Vec<Option<OutColumn>> = piece.columns.into_iter().map(Some).collect();
+            let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.columns.len());
+            for (f, &(i, dtype, valid)) in self.schema.fields().iter().zip(&self.columns) {
+                let valid = match valid.and_then(|v| cols.get(v)) {
+                    Some(Some(OutColumn {
+                        values: OutValues::Bool(v),
+                        ..
+                    })) => Some(v.clone()),
+                    _ => None,
+                };
+                let col = cols
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .ok_or_else(|| bad(format!("batch without column {i}")))?;
+                columns.push(array(f, col, dtype, valid.as_deref(), &self.strings).map_err(bad)?);
+            }
+            out.push(
+                RecordBatch::try_new(self.schema.clone(), columns)
+                    .map_err(|e| bad(e.to_string()))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// A table's rows in memory as Arrow arrays, built from the run's column vectors (booleans
+/// are packed into bits): the Python module hands their memory to pyarrow as it is (see
+/// [`Table::columns`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    name: String,
+    batch: RecordBatch,
+}
+
+/// A column's values where they lie in memory: Arrow's layout for a non-null array of
+/// `arrow_type` (`bool` bit-packed, least significant bit first; numbers little-endian).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawColumn {
+    pub name: String,
+    /// pyarrow's type name: "bool", "int8" ... "uint64", "float32", "float64".
+    pub arrow_type: &'static str,
+    pub address: usize,
+    pub bytes: usize,
+    pub rows: usize,
+}
+
+impl Table {
+    pub fn new(
+        spec: &TableSpec,
+        strings: Arc<Vec<String>>,
+        buf: TableBuffer,
+    ) -> Result<Table, OutputError> {
+        let layout = Layout::new(spec, strings);
+        let mut batches = layout.batches(buf)?;
+        let batch = match batches.len() {
+            1 => batches.pop(),
+            _ => None,
+        }
+        .ok_or_else(|| OutputError::Table {
+            table: spec.name.clone(),
+            message: "too many list elements to hold in memory as one Arrow batch".into(),
+        })?;
+        Ok(Table {
+            name: spec.name.clone(),
+            batch,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Each column's values buffer. The memory stays valid, and unchanged, as long as the
+    /// table lives. A column that is not a plain one (a list, strings, or with missing
+    /// values) is an error naming it: the Python module cannot hand those over yet.
+    pub fn columns(&self) -> Result<Vec<RawColumn>, String> {
+        use arrow::array::Array;
+        let schema = self.batch.schema();
+        self.batch
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(a, f)| {
+                let unsupported = || {
+                    format!(
+                        "column {} ({}{}) cannot be handed over in memory yet: write the \
+                         results (`write(dir)`) and read the Parquet table",
+                        f.name(),
+                        a.data_type(),
+                        if a.null_count() > 0 {
+                            ", with nulls"
+                        } else {
+                            ""
+                        }
+                    )
+                };
+                let arrow_type = match a.data_type() {
+                    DataType::Boolean => "bool",
+                    DataType::Int8 => "int8",
+                    DataType::UInt8 => "uint8",
+                    DataType::Int16 => "int16",
+                    DataType::UInt16 => "uint16",
+                    DataType::Int32 => "int32",
+                    DataType::UInt32 => "uint32",
+                    DataType::Int64 => "int64",
+                    DataType::UInt64 => "uint64",
+                    DataType::Float32 => "float32",
+                    DataType::Float64 => "float64",
+                    _ => return Err(unsupported()),
+                };
+                let data = a.to_data();
+                // Arrays built by `array` start at offset 0 and have one values buffer.
+                if data.offset() != 0 || a.null_count() > 0 {
+                    return Err(unsupported());
+                }
+                let values = data.buffers().first().ok_or_else(unsupported)?;
+                Ok(RawColumn {
+                    name: f.name().clone(),
+                    arrow_type,
+                    address: values.as_ptr() as usize,
+                    bytes: values.len(),
+                    rows: a.len(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// Writes one table's part files, in append order.
 pub struct TableWriter {
     dir: PathBuf,
     name: String,
     schema: SchemaRef,
-    /// Per written column: its index in the batch, its type, and the index of its
-    /// validity column when it is nullable (`TableSpec::nullable`).
-    layout: Vec<(usize, ColumnType, Option<usize>)>,
-    strings: Arc<Vec<String>>,
+    layout: Layout,
     rows_per_part: usize,
     writer: Option<ArrowWriter<File>>,
     rows_in_part: usize,
@@ -95,7 +269,11 @@ fn values_array(
     valid: Option<&[bool]>,
     strings: &[String],
 ) -> ArrayRef {
-    let nulls = valid.map(|v| NullBuffer::from(v.to_vec()));
+    // No null buffer when every value is present: readers (and the Python module's
+    // zero-copy hand-over) then see a plain column.
+    let nulls = valid
+        .filter(|v| v.iter().any(|&x| !x))
+        .map(|v| NullBuffer::from(v.to_vec()));
     match (v, dtype) {
         (OutValues::I64(ids), ColumnType::Str) => {
             let present = |i: usize| valid.is_none_or(|v| v.get(i).copied().unwrap_or(false));
@@ -243,28 +421,12 @@ impl TableWriter {
     ) -> Result<TableWriter, OutputError> {
         let dir = root.join(&spec.name);
         std::fs::create_dir_all(&dir).map_err(|e| OutputError::io(&dir, e))?;
-        let hidden: Vec<usize> = spec.nullable.iter().map(|&(_, v)| v).collect();
-        let mut fields = Vec::new();
-        let mut layout = Vec::new();
-        for (i, c) in spec.columns.iter().enumerate() {
-            if hidden.contains(&i) {
-                continue;
-            }
-            let valid = spec
-                .nullable
-                .iter()
-                .find(|&&(c, _)| c == i)
-                .map(|&(_, v)| v);
-            let nullable = valid.is_some() || c.dtype == ColumnType::Str;
-            fields.push(field(c, nullable));
-            layout.push((i, c.dtype, valid));
-        }
+        let layout = Layout::new(spec, strings);
         Ok(TableWriter {
             dir,
             name: spec.name.clone(),
-            schema: Arc::new(Schema::new(fields)),
+            schema: layout.schema.clone(),
             layout,
-            strings,
             rows_per_part: rows_per_part.max(1),
             writer: None,
             rows_in_part: 0,
@@ -301,33 +463,21 @@ impl TableWriter {
     /// Appends a batch's rows after those already written, rolling to a new part file when
     /// the current one is full.
     pub fn append(&mut self, buf: TableBuffer) -> Result<(), OutputError> {
-        let name = self.name.clone();
-        let bad = |message: String| OutputError::Table {
-            table: name.clone(),
-            message,
-        };
-        for piece in pieces(buf, i32::MAX as u64).map_err(bad)? {
-            let mut cols: Vec<Option<OutColumn>> = piece.columns.into_iter().map(Some).collect();
-            let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.layout.len());
-            for (f, &(i, dtype, valid)) in self.schema.fields().iter().zip(&self.layout) {
-                let valid = match valid.and_then(|v| cols.get(v)) {
-                    Some(Some(OutColumn {
-                        values: OutValues::Bool(v),
-                        ..
-                    })) => Some(v.clone()),
-                    _ => None,
-                };
-                let col = cols
-                    .get_mut(i)
-                    .and_then(Option::take)
-                    .ok_or_else(|| bad(format!("batch without column {i}")))?;
-                columns.push(array(f, col, dtype, valid.as_deref(), &self.strings).map_err(bad)?);
-            }
-            let batch = RecordBatch::try_new(self.schema.clone(), columns)
-                .map_err(|e| bad(e.to_string()))?;
+        for batch in self.layout.batches(buf)? {
             self.write(&batch)?;
         }
         Ok(())
+    }
+
+    /// Appends a table kept in memory (see [`Table`]).
+    pub fn append_table(&mut self, table: &Table) -> Result<(), OutputError> {
+        if table.batch.schema() != self.schema {
+            return Err(OutputError::Table {
+                table: self.name.clone(),
+                message: "rows of another table".into(),
+            });
+        }
+        self.write(&table.batch)
     }
 
     fn write(&mut self, batch: &RecordBatch) -> Result<(), OutputError> {
