@@ -148,6 +148,16 @@ class Analysis:
         return f"ana.Analysis({self.name!r})"
 
 
+
+class _Rows:
+    """A run's table as an Arrow C data interface exporter (``__arrow_c_array__``)."""
+
+    def __init__(self, raw: Any, name: str) -> None:
+        self._raw, self._name = raw, name
+
+    def __arrow_c_array__(self, requested_schema: Any = None) -> Any:
+        return self._raw.table_capsules(self._name)
+
 class Result:
     """The merged results of a run.
 
@@ -194,16 +204,12 @@ class Result:
         if name not in self._arrow:
             import pyarrow as pa
 
-            columns = self._raw.table_columns(name)
-            arrays = [
-                pa.Array.from_buffers(
-                    getattr(pa, kind)() if kind != "bool" else pa.bool_(),
-                    rows,
-                    [None, pa.foreign_buffer(address, size, base=self._raw)],
-                )
-                for _, kind, address, size, rows in columns
-            ]
-            self._arrow[name] = pa.Table.from_arrays(arrays, names=[c[0] for c in columns])
+            if name not in self._raw.table_names():
+                raise ValueError(f"no table named {name!r}")
+            # The Arrow PyCapsule interface: pyarrow imports the run's arrays (every column
+            # type: lists, strings, nulls) without a copy and releases them when done.
+            batch = pa.record_batch(_Rows(self._raw, name))
+            self._arrow[name] = pa.Table.from_batches([batch])
         return self._arrow[name]
 
     @property

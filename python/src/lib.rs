@@ -17,6 +17,7 @@ use ana_runtime::exec::{ChunkPlan, RunError};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyCapsule;
 
 create_exception!(_ana, AnaError, PyException, "Base class of ana's errors.");
 create_exception!(
@@ -377,6 +378,26 @@ impl Results {
             .iter()
             .map(|t| t.name().to_string())
             .collect()
+    }
+
+    /// The table `name` for the Arrow PyCapsule interface: (schema capsule, array capsule)
+    /// of one struct array whose fields are the columns, sharing the run's memory.
+    fn table_capsules<'py>(
+        &self,
+        py: Python<'py>,
+        name: &str,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+        let table = self
+            .inner
+            .tables()
+            .iter()
+            .find(|t| t.name() == name)
+            .ok_or_else(|| PyValueError::new_err(format!("no table named {name:?}")))?;
+        let (array, schema) = table.to_c_data().map_err(PyValueError::new_err)?;
+        Ok((
+            PyCapsule::new_with_value(py, schema, c"arrow_schema")?,
+            PyCapsule::new_with_value(py, array, c"arrow_array")?,
+        ))
     }
 
     /// A table's columns where they lie in memory: (name, pyarrow type name, address,

@@ -118,17 +118,21 @@ def test_arrow_tables_share_the_run_memory():
     assert table.column("mass").to_pylist() == table.column("mass").to_pylist()
 
 
-def test_tables_the_module_cannot_hand_over_say_so(tmp_path):
-    """List, string and nullable columns are written by `write` but not handed over in
-    memory yet: asking for them is an error naming the column, never a partial table."""
+def test_list_string_and_null_columns_equal_the_parquet_table(tmp_path):
+    """Lists, strings and missing values reach pyarrow as they are written to Parquet."""
     src = (
-        'input "data/Run2012BC_DoubleMuParked_Muons_1000evts.root"\n'
         "let mu = Muon{pt, eta, phi, mass, charge}\n"
-        "table skim { n = count(mu), pts = mu.pt }\n"
+        'table skim { n = count(mu), pts = mu.pt, second = mu[1].pt,\n'
+        '    kind = if count(mu) > 1 then "multi" else "single" }\n'
     )
     a = ana.Analysis(source=src, name="skim")
     r = a.run([str(EXAMPLES / "data" / "Run2012BC_DoubleMuParked_Muons_1000evts.root")], progress=False)
-    with pytest.raises(ValueError, match="column pts"):
-        r.arrow("skim")
+    table = r.arrow("skim")
+    assert str(table.schema.field("pts").type) == "list<item: float>"
+    assert table.column("second").null_count > 0
     r.write(tmp_path / "out")
-    assert len(pd.read_parquet(tmp_path / "out" / "skim")) == 1000
+    import pyarrow.parquet as pq
+
+    written = pq.read_table(tmp_path / "out" / "skim")
+    assert table.to_pylist() == written.to_pylist()
+    assert len(r.tables["skim"]) == 1000

@@ -156,6 +156,17 @@ impl Table {
         self.batch.num_rows()
     }
 
+    /// The rows as one Arrow struct array and its schema, exported through the Arrow C data
+    /// interface: the importer (pyarrow) shares the table's memory, of every column type
+    /// (lists, strings and nulls included), and releases it when done.
+    pub fn to_c_data(
+        &self,
+    ) -> Result<(arrow::ffi::FFI_ArrowArray, arrow::ffi::FFI_ArrowSchema), String> {
+        use arrow::array::Array;
+        let rows = arrow::array::StructArray::from(self.batch.clone());
+        arrow::ffi::to_ffi(&rows.to_data()).map_err(|e| e.to_string())
+    }
+
     /// Each column's values buffer. The memory stays valid, and unchanged, as long as the
     /// table lives. A column that is not a plain one (a list, strings, or with missing
     /// values) is an error naming it: the Python module cannot hand those over yet.
